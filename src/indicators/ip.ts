@@ -1,0 +1,90 @@
+/**
+ * @module indicators/ip
+ * IP addresses and CIDR sets in one canonical form, so that a list written with fully expanded
+ * IPv6 and an audit log with compressed or IPv4-mapped addresses still meet.
+ */
+import ipaddr from 'ipaddr.js';
+
+/**
+ * Canonical text of an address: IPv4 dotted quad; IPv6 compressed lower-case (RFC 5952); an
+ * IPv4-mapped IPv6 address becomes its IPv4 address; zone ids and brackets are dropped.
+ * Undefined when the text is not an IP address.
+ */
+export function canonicalIp(text: string): string | undefined {
+  let s = text.trim();
+  if (s.startsWith('[')) s = s.slice(1, s.indexOf(']') > 0 ? s.indexOf(']') : undefined);
+  const zone = s.indexOf('%');
+  if (zone >= 0) s = s.slice(0, zone);
+  if (!ipaddr.isValid(s)) return undefined;
+  try {
+    return ipaddr.process(s).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+export function isIp(text: string): boolean {
+  return canonicalIp(text) !== undefined;
+}
+
+/** Private, loopback, link-local, CGNAT, unique-local and other non-internet ranges. */
+export function isNonPublicIp(text: string): boolean {
+  const canonical = canonicalIp(text);
+  if (!canonical) return false;
+  const range = ipaddr.parse(canonical).range();
+  return range !== 'unicast';
+}
+
+/** A set of addresses and CIDR ranges with membership by canonical address. */
+export class IpSet {
+  private readonly exact = new Set<string>();
+  private readonly ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][] = [];
+  /** Lines that were neither an address nor a CIDR, with their line number. */
+  readonly rejected: { line: number; text: string }[] = [];
+
+  /** Parses one address or CIDR per line; `#` and `;` start comments; blank lines are skipped. */
+  static parse(text: string): IpSet {
+    const set = new IpSet();
+    text.split('\n').forEach((raw, index) => {
+      const line = raw.replace(/[#;].*$/, '').trim();
+      if (line) set.add(line, index + 1);
+    });
+    return set;
+  }
+
+  add(entry: string, line = 0): boolean {
+    if (entry.includes('/')) {
+      try {
+        const [addr, bits] = ipaddr.parseCIDR(entry);
+        this.ranges.push([addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() ? (addr as ipaddr.IPv6).toIPv4Address() : addr, addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() ? bits - 96 : bits]);
+        return true;
+      } catch {
+        this.rejected.push({ line, text: entry });
+        return false;
+      }
+    }
+    const canonical = canonicalIp(entry);
+    if (!canonical) {
+      this.rejected.push({ line, text: entry });
+      return false;
+    }
+    this.exact.add(canonical);
+    return true;
+  }
+
+  get size(): number {
+    return this.exact.size + this.ranges.length;
+  }
+
+  has(address: string): boolean {
+    const canonical = canonicalIp(address);
+    if (!canonical) return false;
+    if (this.exact.has(canonical)) return true;
+    if (this.ranges.length === 0) return false;
+    const parsed = ipaddr.parse(canonical);
+    for (const [range, bits] of this.ranges) {
+      if (range.kind() === parsed.kind() && parsed.match(range, bits)) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * @module inventory/inventory
+ * The cluster's objects as Vigil knows them — from audit request and response bodies, from
+ * snapshots (`kubectl get -o json`, manifests) and from the API's watch — kept current through
+ * create, update, patch and delete, so that a detection can ask what a Service selects, which
+ * image and environment a workload runs, or whether namespace `kubeflow` exists.
+ *
+ * The objects live in the state store (one bounded table per kind), so the inventory is
+ * partitioned by cluster and persists with `--state` like any learned state.
+ */
+import type { K8sAuditEvent, K8sObject, K8sObjectEvent } from '../events/model.js';
+import type { StateStore, StateTable } from '../engine/state/store.js';
+import { applyJsonPatch, applyMergePatch } from './patch.js';
+import { isRecord, KIND_OF_RESOURCE, podLabelsOf, selectorMatches } from './pod-spec.js';
+
+/** Kinds kept. Others are of no use to a detection and are not stored. */
+export const INVENTORY_KINDS: ReadonlySet<string> = new Set(Object.values(KIND_OF_RESOURCE));
+
+const MAX_OBJECTS_PER_KIND = 50_000;
+const MAX_CONFIG_VALUE_CHARS = 64 * 1024;
+
+export interface Inventory {
+  get(kind: string, namespace: string | undefined, name: string): K8sObject | undefined;
+  /** Objects of a kind, in one namespace or all. */
+  list(kind: string, namespace?: string): K8sObject[];
+  /** Whether a namespace is known to exist: created, listed, or seen in any request. */
+  namespaceExists(name: string): boolean;
+  /** Pods and pod-template workloads in the Service's namespace whose labels its selector selects. */
+  selectedBy(service: K8sObject): K8sObject[];
+  /** Objects with a pod template in a namespace (Pods and workloads). */
+  workloads(namespace?: string): K8sObject[];
+}
+
+const WORKLOAD_KINDS = ['Pod', 'Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
+
+export class StateInventory implements Inventory {
+  constructor(private readonly state: StateStore) {}
+
+  private table(kind: string): StateTable<K8sObject> {
+    return this.state.table<K8sObject>(`inventory.${kind}`, { maxEntries: MAX_OBJECTS_PER_KIND });
+  }
+
+  private namespacesSeen(): StateTable<number> {
+    return this.state.table<number>('inventory.namespaces-seen', { maxEntries: MAX_OBJECTS_PER_KIND });
+  }
+
+  get(kind: string, namespace: string | undefined, name: string): K8sObject | undefined {
+    return this.table(kind).get(`${namespace ?? ''}/${name}`);
+  }
+
+  list(kind: string, namespace?: string): K8sObject[] {
+    const out: K8sObject[] = [];
+    for (const [key, object] of this.table(kind).entries()) {
+      if (namespace === undefined || key.startsWith(`${namespace}/`)) out.push(object);
+    }
+    return out;
+  }
+
+  namespaceExists(name: string): boolean {
+    return this.table('Namespace').has(`/${name}`) || this.namespacesSeen().has(name);
+  }
+
+  workloads(namespace?: string): K8sObject[] {
+    return WORKLOAD_KINDS.flatMap((kind) => this.list(kind, namespace));
+  }
+
+  selectedBy(service: K8sObject): K8sObject[] {
+    const spec = isRecord(service.spec) ? service.spec : {};
+    const selector = isRecord(spec.selector) ? (spec.selector as Record<string, string>) : undefined;
+    if (!selector) return [];
+    return this.workloads(service.metadata.namespace).filter((w) => selectorMatches(selector, podLabelsOf(w)));
+  }
+
+  /** Store or replace an object as it now stands. */
+  put(object: K8sObject): void {
+    if (!INVENTORY_KINDS.has(object.kind) || !object.metadata?.name) return;
+    const namespace = object.kind === 'Namespace' ? '' : (object.metadata.namespace ?? '');
+    if (namespace) this.namespacesSeen().set(namespace, 1);
+    this.table(object.kind).set(`${namespace}/${object.metadata.name}`, compact(object));
+  }
+
+  remove(kind: string, namespace: string | undefined, name: string): void {
+    this.table(kind).delete(`${kind === 'Namespace' ? '' : (namespace ?? '')}/${name}`);
+  }
+
+  /** Keeps the inventory current from a snapshot or watch event. */
+  applyObjectEvent(event: K8sObjectEvent): void {
+    const { object } = event;
+    if (event.change === 'deleted') this.remove(object.kind, object.metadata.namespace, object.metadata.name ?? '');
+    else this.put(object);
+  }
+
+  /**
+   * Keeps the inventory current from an audit event. A refused or failed request changed nothing.
+   * The response body is the authoritative result; without it a create or update takes the request
+   * body and a patch is applied to the object as last known.
+   */
+  applyAuditEvent(event: K8sAuditEvent): void {
+    const ref = event.objectRef;
+    if (!ref) return;
+    if (ref.namespace) this.namespacesSeen().set(ref.namespace, 1);
+    if (event.responseCode === undefined || event.responseCode >= 300) return;
+    const kind = KIND_OF_RESOURCE[ref.resource];
+    if (!kind) return;
+    const sub = ref.subresource;
+    // Only the pod subresources that change the pod spec matter here; status and scale do not.
+    if (sub && !(kind === 'Pod' && sub === 'ephemeralcontainers')) return;
+    switch (event.verb) {
+      case 'delete':
+        if (ref.name) this.remove(kind, ref.namespace, ref.name);
+        return;
+      case 'deletecollection':
+        for (const object of this.list(kind, ref.namespace)) this.remove(kind, ref.namespace, object.metadata.name ?? '');
+        return;
+      case 'create':
+      case 'update':
+      case 'patch':
+        break;
+      default:
+        return;
+    }
+    const response = asObject(event.responseObject, kind);
+    if (response) return this.put(withNamespace(response, ref.namespace));
+    if (event.verb === 'patch' || sub) {
+      const name = ref.name;
+      const current = name ? this.get(kind, ref.namespace, name) : undefined;
+      if (!current) return;
+      const patched = Array.isArray(event.requestObject)
+        ? applyJsonPatch(current, event.requestObject)
+        : applyMergePatch(current, event.requestObject);
+      if (isRecord(patched)) this.put(patched as K8sObject);
+      return;
+    }
+    const request = asObject(event.requestObject, kind);
+    if (request) {
+      const named = request.metadata.name ? request : { ...request, metadata: { ...request.metadata, name: ref.name } };
+      this.put(withNamespace(named, ref.namespace));
+    }
+  }
+}
+
+/** The body as an object of the expected kind (a Status body or a list is not). */
+function asObject(body: unknown, kind: string): K8sObject | undefined {
+  if (!isRecord(body) || !isRecord(body.metadata)) return undefined;
+  if (body.kind !== undefined && body.kind !== kind) return undefined;
+  return { ...(body as K8sObject), kind };
+}
+
+function withNamespace(object: K8sObject, namespace: string | undefined): K8sObject {
+  if (object.metadata.namespace || !namespace || object.kind === 'Namespace') return object;
+  return { ...object, metadata: { ...object.metadata, namespace } };
+}
+
+/** Drops what no detection reads (managed fields, most status) and caps ConfigMap values. */
+function compact(object: K8sObject): K8sObject {
+  const { managedFields: _managed, ...metadata } = object.metadata;
+  const out: K8sObject = { ...object, metadata };
+  if ('status' in out) delete out.status;
+  if (object.kind === 'ConfigMap' && isRecord(object.data)) {
+    const data: Record<string, string> = {};
+    for (const [key, value] of Object.entries(object.data)) {
+      data[key] = typeof value === 'string' && value.length > MAX_CONFIG_VALUE_CHARS ? value.slice(0, MAX_CONFIG_VALUE_CHARS) : String(value);
+    }
+    out.data = data;
+  }
+  return out;
+}
