@@ -11,7 +11,7 @@ import type { CatalogEntry } from '../engine/detection.js';
 import { dataPath } from '../util/paths.js';
 
 const entrySchema = z.object({
-  type: z.string().regex(/^K8S(\.NODE)?_[A-Za-z]+$/),
+  type: z.string().regex(/^K8S(\.NODE)?_[A-Za-z_]+$/),
   title: z.string().min(1),
   evidence: z.enum(['audit', 'config', 'cloud', 'runtime']),
   severity: z.enum(['informational', 'low', 'medium', 'high']),

@@ -29,6 +29,8 @@ export interface Inventory {
   selectedBy(service: K8sObject): K8sObject[];
   /** Objects with a pod template in a namespace (Pods and workloads). */
   workloads(namespace?: string): K8sObject[];
+  /** The object as a successful create/update/patch leaves it (see StateInventory.resultOf). */
+  resultOf(event: K8sAuditEvent): K8sObject | undefined;
 }
 
 const WORKLOAD_KINDS = ['Pod', 'Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
@@ -91,51 +93,52 @@ export class StateInventory implements Inventory {
   }
 
   /**
-   * Keeps the inventory current from an audit event. A refused or failed request changed nothing.
-   * The response body is the authoritative result; without it a create or update takes the request
-   * body and a patch is applied to the object as last known.
+   * The object as it stands after a successful create, update or patch (or an ephemeral-container
+   * change), without changing the inventory: the response body when the log has it (the
+   * authoritative result), else the request body of a create or update, else the patch applied to
+   * the object as last known. Undefined for refused or failed requests and for other verbs.
    */
+  resultOf(event: K8sAuditEvent): K8sObject | undefined {
+    const ref = event.objectRef;
+    if (!ref || event.responseCode === undefined || event.responseCode >= 300) return undefined;
+    if (event.verb !== 'create' && event.verb !== 'update' && event.verb !== 'patch') return undefined;
+    const kind = KIND_OF_RESOURCE[ref.resource];
+    if (!kind) return undefined;
+    const sub = ref.subresource;
+    // Only the pod subresource that changes the pod spec matters here; status and scale do not.
+    if (sub && !(kind === 'Pod' && sub === 'ephemeralcontainers')) return undefined;
+    const response = asObject(event.responseObject, kind);
+    if (response) return withNamespace(response, ref.namespace);
+    if (event.verb === 'patch' || sub) {
+      const current = ref.name ? this.get(kind, ref.namespace, ref.name) : undefined;
+      if (!current) return undefined;
+      const patched = Array.isArray(event.requestObject) ? applyJsonPatch(current, event.requestObject) : applyMergePatch(current, event.requestObject);
+      return isRecord(patched) && isRecord(patched.metadata) ? (patched as K8sObject) : undefined;
+    }
+    const request = asObject(event.requestObject, kind);
+    if (!request) return undefined;
+    const named = request.metadata.name ? request : { ...request, metadata: { ...request.metadata, name: ref.name } };
+    return withNamespace(named, ref.namespace);
+  }
+
+  /** Keeps the inventory current from an audit event. A refused or failed request changed nothing. */
   applyAuditEvent(event: K8sAuditEvent): void {
     const ref = event.objectRef;
     if (!ref) return;
     if (ref.namespace) this.namespacesSeen().set(ref.namespace, 1);
     if (event.responseCode === undefined || event.responseCode >= 300) return;
     const kind = KIND_OF_RESOURCE[ref.resource];
-    if (!kind) return;
-    const sub = ref.subresource;
-    // Only the pod subresources that change the pod spec matter here; status and scale do not.
-    if (sub && !(kind === 'Pod' && sub === 'ephemeralcontainers')) return;
-    switch (event.verb) {
-      case 'delete':
-        if (ref.name) this.remove(kind, ref.namespace, ref.name);
-        return;
-      case 'deletecollection':
-        for (const object of this.list(kind, ref.namespace)) this.remove(kind, ref.namespace, object.metadata.name ?? '');
-        return;
-      case 'create':
-      case 'update':
-      case 'patch':
-        break;
-      default:
-        return;
-    }
-    const response = asObject(event.responseObject, kind);
-    if (response) return this.put(withNamespace(response, ref.namespace));
-    if (event.verb === 'patch' || sub) {
-      const name = ref.name;
-      const current = name ? this.get(kind, ref.namespace, name) : undefined;
-      if (!current) return;
-      const patched = Array.isArray(event.requestObject)
-        ? applyJsonPatch(current, event.requestObject)
-        : applyMergePatch(current, event.requestObject);
-      if (isRecord(patched)) this.put(patched as K8sObject);
+    if (!kind || (ref.subresource && ref.subresource !== 'ephemeralcontainers')) return;
+    if (event.verb === 'delete') {
+      if (ref.name && !ref.subresource) this.remove(kind, ref.namespace, ref.name);
       return;
     }
-    const request = asObject(event.requestObject, kind);
-    if (request) {
-      const named = request.metadata.name ? request : { ...request, metadata: { ...request.metadata, name: ref.name } };
-      this.put(withNamespace(named, ref.namespace));
+    if (event.verb === 'deletecollection') {
+      for (const object of this.list(kind, ref.namespace)) this.remove(kind, ref.namespace, object.metadata.name ?? '');
+      return;
     }
+    const result = this.resultOf(event);
+    if (result) this.put(result);
   }
 }
 

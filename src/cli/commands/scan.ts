@@ -1,0 +1,101 @@
+/**
+ * @module cli/commands/scan
+ * `vigil scan [PATH ...]`: offline replay of audit logs, node telemetry, cloud activity and cluster
+ * snapshots. Alerts to stdout; progress and the summary to stderr on a terminal.
+ */
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/config.js';
+import type { Severity } from '../../events/model.js';
+import { Indicators } from '../../indicators/indicators.js';
+import { scan } from '../../scan/scan.js';
+import { formatAll, OUTPUT_FORMATS, type OutputFormat } from '../../sinks/format/formats.js';
+import { FORMATS } from '../../sources/registry.js';
+import { EXIT_ALERT, EXIT_OK, EXIT_USAGE } from '../main.js';
+import { atLeast, oneOf, parseSeverity } from '../options.js';
+import { formatSummary } from '../summary.js';
+
+interface ScanFlags {
+  format: string;
+  output?: OutputFormat;
+  minSeverity: Severity;
+  failOn?: Severity;
+  rules?: string;
+  state?: string;
+  config?: string;
+  cluster?: string;
+  summary?: boolean;
+  progress: boolean;
+}
+
+/** Show a progress bar only for inputs big enough to need one. */
+const PROGRESS_MIN_BYTES = 32 * 1024 * 1024;
+
+export function registerScan(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('scan')
+    .description('scan audit logs, node telemetry, cloud activity or cluster snapshots for attacks')
+    .argument('[paths...]', 'files (plain or .gz), folders (recursively), or - for stdin', ['-'])
+    .option('--format <format>', `auto or one of: ${FORMATS.map((f) => f.name).join(', ')}`, 'auto')
+    .option('--output <output>', `${OUTPUT_FORMATS.join('|')} (default: table on a terminal, jsonl otherwise)`, oneOf(OUTPUT_FORMATS, '--output'))
+    .option('--min-severity <severity>', 'hide alerts below this severity', parseSeverity, 'informational')
+    .option('--fail-on <severity>', 'exit 1 if any alert is at or above this severity', parseSeverity)
+    .option('--rules <dir>', 'extra rule files')
+    .option('--state <file>', 'SQLite file where learned baselines are kept between runs')
+    .option('--config <file>', 'vigil.yaml with detection settings and indicator extensions')
+    .option('--cluster <name>', 'cluster name for inputs that do not carry one')
+    .option('--summary', 'print the end summary to stderr even when it is not a terminal')
+    .option('--no-progress', 'no progress bar')
+    .action(async (paths: string[], flags: ScanFlags) => setExit(await runScan(paths, flags)));
+}
+
+async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
+  if (flags.format !== 'auto' && !FORMATS.some((f) => f.name === flags.format)) {
+    process.stderr.write(`vigil scan: unknown --format '${flags.format}' (known: auto, ${FORMATS.map((f) => f.name).join(', ')})\n`);
+    return EXIT_USAGE;
+  }
+  if (flags.rules) {
+    process.stderr.write('vigil scan: --rules needs the rule engine, which this build does not include yet\n');
+    return EXIT_USAGE;
+  }
+  let config;
+  try {
+    config = loadConfig(flags.config);
+  } catch (error) {
+    process.stderr.write(`vigil scan: ${(error as Error).message}\n`);
+    return EXIT_USAGE;
+  }
+  const interactive = Boolean(process.stderr.isTTY);
+  const output: OutputFormat = flags.output ?? (process.stdout.isTTY ? 'table' : 'jsonl');
+  let bar: SingleBar | undefined;
+  let readBytes = 0;
+  const result = await scan({
+    paths,
+    format: flags.format,
+    statePath: flags.state,
+    cluster: flags.cluster,
+    settings: config.detections,
+    indicators: new Indicators(undefined, config.indicators),
+    onBytes: (bytes) => {
+      readBytes += bytes;
+      bar?.update(readBytes);
+    },
+    onStart: (totalBytes) => {
+      if (interactive && flags.progress && totalBytes >= PROGRESS_MIN_BYTES) {
+        bar = new SingleBar({ stream: process.stderr, format: 'scanning [{bar}] {percentage}% | {value}/{total} bytes | eta {eta}s', hideCursor: true });
+        bar.start(totalBytes, 0);
+      }
+    },
+  });
+  bar?.stop();
+  const shown = result.alerts.filter((a) => atLeast(a.severity, flags.minSeverity));
+  process.stdout.write(formatAll(shown, output, Boolean(process.stdout.isTTY)));
+  for (const { path, reason } of result.fileErrors) process.stderr.write(`vigil scan: ${path}: ${reason}\n`);
+  if (interactive || flags.summary) process.stderr.write(formatSummary(result, shown.length, interactive));
+  else if (result.stats.rejected > 0) {
+    process.stderr.write(`vigil scan: ${result.stats.rejected} event(s) rejected; first: ${result.stats.firstRejections[0]}\n`);
+  }
+  if (result.fileErrors.length > 0) return EXIT_USAGE;
+  if (flags.failOn && shown.some((a) => atLeast(a.severity, flags.failOn!))) return EXIT_ALERT;
+  return EXIT_OK;
+}

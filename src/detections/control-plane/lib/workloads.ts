@@ -1,0 +1,79 @@
+/**
+ * @module detections/control-plane/lib/workloads
+ * What a request did to the containers of a workload, for detections about containers: Pods,
+ * Deployments, DaemonSets, StatefulSets, ReplicaSets, Jobs, CronJobs (their pod templates), with
+ * init and ephemeral containers, from creates, updates and patches — and the same for objects
+ * read from a snapshot.
+ *
+ * Refused and failed requests created nothing: they yield nothing here, so container detections
+ * do not fire on them (the attempt is in the audit log for anyone hunting).
+ */
+import type { AlertEntities } from '../../../alerts/alert.js';
+import { auditEntities } from '../../../alerts/entities.js';
+import type { DetectionContext } from '../../../engine/detection.js';
+import type { K8sAuditEvent, K8sObject, K8sObjectEvent } from '../../../events/model.js';
+import { containersOf, podSpecOf, WORKLOAD_RESOURCES, type ContainerSpec, type PodSpec } from '../../../inventory/pod-spec.js';
+
+/** Audit index for detections about workload containers. */
+export const WORKLOAD_AUDIT_INDEX = {
+  verbs: ['create', 'update', 'patch'],
+  resources: [...WORKLOAD_RESOURCES, 'pods/ephemeralcontainers'],
+} as const;
+
+export interface WorkloadChange {
+  object: K8sObject;
+  spec: PodSpec;
+  containers: ContainerSpec[];
+  /** The object before the request, when known (undefined for creates and first sightings). */
+  before?: K8sObject;
+  beforeContainers: ContainerSpec[];
+  entities: AlertEntities;
+}
+
+/** The workload a successful audit request left, with its containers before and after. */
+export function workloadFromAudit(event: K8sAuditEvent, ctx: DetectionContext): WorkloadChange | undefined {
+  const object = ctx.inventory.resultOf(event);
+  const spec = podSpecOf(object);
+  if (!object || !spec) return undefined;
+  const ref = event.objectRef!;
+  const before = event.verb === 'create' ? undefined : ref.name ? ctx.inventory.get(object.kind, ref.namespace, ref.name) : undefined;
+  const entities = auditEntities(event);
+  entities.resource = { kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name };
+  if (object.kind === 'Pod') entities.pod = object.metadata.name;
+  return { object, spec, containers: containersOf(spec), before, beforeContainers: containersOf(podSpecOf(before)), entities };
+}
+
+/** A workload as it stands in a snapshot or watch event. */
+export function workloadFromObject(event: K8sObjectEvent): WorkloadChange | undefined {
+  if (event.change === 'deleted') return undefined;
+  const spec = podSpecOf(event.object);
+  if (!spec) return undefined;
+  const object = event.object;
+  const entities: AlertEntities = {
+    cluster: event.cluster,
+    namespace: object.metadata.namespace,
+    resource: { kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name },
+  };
+  if (object.kind === 'Pod') entities.pod = object.metadata.name;
+  return { object, spec, containers: containersOf(spec), beforeContainers: [], entities };
+}
+
+export function workloadChange(event: K8sAuditEvent | K8sObjectEvent, ctx: DetectionContext): WorkloadChange | undefined {
+  return event.kind === 'k8s.audit' ? workloadFromAudit(event, ctx) : workloadFromObject(event);
+}
+
+/**
+ * Containers for which `test` holds now but did not hold before the request (same-named container),
+ * so that an update that leaves a privileged container as it was does not alert again.
+ */
+export function newlyMatching(change: WorkloadChange, test: (c: ContainerSpec) => boolean): ContainerSpec[] {
+  return change.containers.filter((c) => {
+    if (!test(c)) return false;
+    const previous = change.beforeContainers.find((b) => b.name === c.name && b.role === c.role);
+    return !previous || !test(previous);
+  });
+}
+
+export function containerEntities(change: WorkloadChange, container: ContainerSpec): AlertEntities {
+  return { ...change.entities, container: container.name, image: container.image || undefined };
+}

@@ -1,0 +1,23 @@
+/**
+ * @module sources/registry
+ * Every source format `vigil scan --format` knows, in the order auto-detection prefers them on a
+ * tie. A name may be registered once.
+ */
+import type { SourceFormat } from './format.js';
+import k8sAudit from './k8s-audit/format.js';
+import vigil from './vigil/format.js';
+
+export const FORMATS: readonly SourceFormat[] = register([vigil, k8sAudit]);
+
+function register(formats: SourceFormat[]): SourceFormat[] {
+  const names = new Set<string>();
+  for (const format of formats) {
+    if (names.has(format.name)) throw new Error(`source format '${format.name}' registered twice`);
+    names.add(format.name);
+  }
+  return formats;
+}
+
+export function formatNamed(name: string): SourceFormat | undefined {
+  return FORMATS.find((f) => f.name === name);
+}
