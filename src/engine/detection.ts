@@ -81,5 +81,11 @@ export interface CatalogEntry {
   remediation: string;
 }
 
-export type AnyDetection = Detection<EventKind>;
+/**
+ * A detection of any kinds. `detect`'s event type depends on the kinds through a conditional type,
+ * which makes Detection<K> invariant in K; the engine only ever calls a detection with events of
+ * its own kinds, so erasing K here is safe.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyDetection = Detection<any>;
 export type { VigilEvent };
