@@ -1,0 +1,61 @@
+/**
+ * @module bench/run
+ * `npm run bench`: comparable figures for the record in BENCHMARKS.md. Each measured run is a
+ * separate process pinned to one core (taskset, when present), so figures are per core and peak
+ * RSS is that run's own.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeAuditStream } from './audit-stream.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const EVENTS = Number(process.env.VIGIL_BENCH_EVENTS ?? 300_000);
+
+interface ChildResult {
+  events: number;
+  seconds: number;
+  maxRssMiB: number;
+}
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function runChild(mode: string, file: string, pin: boolean): ChildResult {
+  const args = [join(here, 'child.js'), mode, file];
+  const r = pin ? spawnSync('taskset', ['-c', '0', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${mode} run failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim()) as ChildResult;
+}
+
+function best(mode: string, file: string, pin: boolean, runs = 3): ChildResult {
+  const results = Array.from({ length: runs }, () => runChild(mode, file, pin));
+  return results.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
+try {
+  const file = join(dir, 'busy-cluster-audit.jsonl');
+  const bytes = await writeAuditStream(file, EVENTS);
+  const pin = hasTaskset();
+  console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}${pin ? ', runs pinned to one core' : ''}`);
+  console.log(`input: ${EVENTS} audit events, ${(bytes / 2 ** 20).toFixed(1)} MiB (busy-cluster mix, ~10% RequestResponse pod creations)`);
+  const parse = best('parse', file, pin);
+  const scanned = best('scan', file, pin);
+  const rate = (r: ChildResult) => Math.round(r.events / r.seconds);
+  console.log('');
+  console.log('benchmark                         events/s     MiB/s   peak RSS MiB');
+  console.log(`read + JSON.parse (baseline)   ${String(rate(parse)).padStart(11)} ${(bytes / 2 ** 20 / parse.seconds).toFixed(1).padStart(9)} ${parse.maxRssMiB.toFixed(0).padStart(14)}`);
+  console.log(`vigil scan (all detections)    ${String(rate(scanned)).padStart(11)} ${(bytes / 2 ** 20 / scanned.seconds).toFixed(1).padStart(9)} ${scanned.maxRssMiB.toFixed(0).padStart(14)}`);
+  console.log(`ratio scan / baseline: ${(rate(scanned) / rate(parse)).toFixed(2)}x`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
