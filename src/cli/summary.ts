@@ -26,6 +26,8 @@ export function formatSummary(result: ScanResult, shown: number, colour: boolean
     lines.push(`  ${c.red('detection errors')} ${s.detectionErrors}`);
     for (const e of s.firstDetectionErrors) lines.push(`    ${escapeControl(e)}`);
   }
+  const suppressed = Object.entries(s.suppressed);
+  if (suppressed.length) lines.push(`  silenced by exceptions: ${suppressed.map(([t, n]) => `${t} ${n}`).join(', ')}`);
   if (s.stateEvictions) lines.push(`  state entries evicted by bounds: ${s.stateEvictions}`);
   lines.push(`  time         ${seconds.toFixed(2)} s, ${seconds > 0 ? Math.round(s.eventsRead / seconds) : s.eventsRead} events/s`);
   return lines.join('\n') + '\n';

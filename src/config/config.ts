@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { exceptionSchema } from '../alerts/exceptions.js';
 
 export const configSchema = z
   .object({
@@ -18,6 +19,8 @@ export const configSchema = z
         addresses: z.record(z.string(), z.array(z.string())).optional(),
       })
       .default({}),
+    /** Findings that are benign here: type, fields to match, reason, optional expiry. */
+    exceptions: z.array(exceptionSchema).default([]),
   })
   .passthrough();
 

@@ -5,6 +5,7 @@
  * into alerts. Indexing means a new detection costs nothing to events it does not want.
  */
 import { AlertAggregator, type AggregatorOptions } from '../alerts/aggregator.js';
+import { ExceptionSet } from '../alerts/exceptions.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { EventKind, K8sAuditEvent, VigilEvent } from '../events/model.js';
 import type { Indicators } from '../indicators/indicators.js';
@@ -22,6 +23,8 @@ export interface EngineOptions {
   /** Per alert type: settings overriding the detection's defaults. */
   settings?: Readonly<Record<string, DetectionSettings>>;
   aggregation?: AggregatorOptions;
+  /** Findings to silence (counted in `exceptions.suppressed`). */
+  exceptions?: ExceptionSet;
 }
 
 export interface EngineStats {
@@ -37,6 +40,7 @@ const MAX_AUDIT_BUCKETS = 10_000;
 
 export class Engine {
   readonly aggregator: AlertAggregator;
+  readonly exceptions: ExceptionSet;
   readonly stats: EngineStats = { events: 0, byKind: {}, findings: 0, detectionErrors: 0, firstDetectionErrors: [] };
   private readonly byKind = new Map<EventKind, AnyDetection[]>();
   private readonly auditDetections: AnyDetection[];
@@ -57,6 +61,7 @@ export class Engine {
     }
     this.auditDetections = options.detections.filter((d) => d.kinds.includes('k8s.audit'));
     this.aggregator = new AlertAggregator(options.aggregation);
+    this.exceptions = options.exceptions ?? new ExceptionSet([]);
   }
 
   /** The detections an audit event with this verb and resource reaches, memoised per pair. */
@@ -118,6 +123,7 @@ export class Engine {
       const entry = this.options.catalog.get(detection.type)!;
       for (const finding of findings) {
         this.stats.findings++;
+        if (this.exceptions.specs.length && this.exceptions.match(detection.type, finding.entities, event)) continue;
         this.aggregator.add(entry, detection.summary, finding, event);
       }
     }

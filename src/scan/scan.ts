@@ -4,6 +4,7 @@
  * shows. The CLI, the fixture harness and the benchmark all run this same pipeline.
  */
 import type { Alert } from '../alerts/alert.js';
+import { ExceptionSet, type ExceptionSpec } from '../alerts/exceptions.js';
 import { loadCatalog, type Catalog } from '../catalog/catalog.js';
 import type { AnyDetection, DetectionSettings } from '../engine/detection.js';
 import { Engine } from '../engine/engine.js';
@@ -24,6 +25,7 @@ export interface ScanOptions {
   /** SQLite file for learned state, read before and written after. */
   statePath?: string;
   settings?: Readonly<Record<string, DetectionSettings>>;
+  exceptions?: readonly ExceptionSpec[];
   indicators?: Indicators;
   detections?: readonly AnyDetection[];
   catalog?: Catalog;
@@ -53,6 +55,10 @@ export interface ScanStats {
   detectionErrors: number;
   firstDetectionErrors: string[];
   stateEvictions: number;
+  /** Findings silenced by exceptions, by alert type. */
+  suppressed: Record<string, number>;
+  /** Exceptions past their expiry, with how many findings they no longer silenced. */
+  expiredExceptions: { type: string; reason: string; expires: string; hits: number }[];
   durationMs: number;
 }
 
@@ -79,6 +85,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     state,
     indicators: options.indicators ?? new Indicators(),
     settings: options.settings,
+    exceptions: new ExceptionSet(options.exceptions ?? []),
     aggregation: { onClose: (alert) => alerts.push(alert) },
   });
   const stats: ScanStats = {
@@ -94,6 +101,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     detectionErrors: 0,
     firstDetectionErrors: [],
     stateEvictions: 0,
+    suppressed: {},
+    expiredExceptions: [],
     durationMs: 0,
   };
   const sink = {
@@ -137,6 +146,13 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   stats.detectionErrors = engine.stats.detectionErrors;
   stats.firstDetectionErrors = engine.stats.firstDetectionErrors;
   stats.stateEvictions = state.evictions();
+  stats.suppressed = engine.exceptions.suppressed;
+  stats.expiredExceptions = engine.exceptions.expired().map((spec) => ({
+    type: spec.type,
+    reason: spec.reason,
+    expires: spec.expires!.toISOString(),
+    hits: engine.exceptions.expiredHits.get(spec) ?? 0,
+  }));
   stats.durationMs = performance.now() - started;
   return { alerts, stats, fileErrors };
 }

@@ -75,6 +75,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
     statePath: flags.state,
     cluster: flags.cluster,
     settings: config.detections,
+    exceptions: config.exceptions,
     indicators: new Indicators(undefined, config.indicators),
     onBytes: (bytes) => {
       readBytes += bytes;
@@ -91,6 +92,9 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
   const shown = result.alerts.filter((a) => atLeast(a.severity, flags.minSeverity));
   process.stdout.write(formatAll(shown, output, Boolean(process.stdout.isTTY)));
   for (const { path, reason } of result.fileErrors) process.stderr.write(`vigil scan: ${path}: ${reason}\n`);
+  for (const e of result.stats.expiredExceptions) {
+    process.stderr.write(`vigil scan: exception for ${e.type} ("${e.reason}") expired on ${e.expires}; it no longer applies (${e.hits} finding(s) it would have silenced)\n`);
+  }
   if (interactive || flags.summary) process.stderr.write(formatSummary(result, shown.length, interactive));
   else if (result.stats.rejected > 0) {
     process.stderr.write(`vigil scan: ${result.stats.rejected} event(s) rejected; first: ${result.stats.firstRejections[0]}\n`);
