@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -189,6 +189,48 @@ test('REAL kernel audit: Vigil rules, auditd log, real commands in namespaces an
       if ((await auditStatus()).enabled !== initial.enabled) await auditctl(['-e', String(initial.enabled)]);
       assert.doesNotMatch(rules, /(-k |key=)vigil_/, 'stop() removed every Vigil rule');
       assert.match(rules, /not_vigil_test/, 'stop() left the other rules alone');
+    }
+  }
+});
+
+test('REAL kernel audit: the af_unix plugin socket delivers records with EOE', async (t) => {
+  const auditctlPath = which('auditctl');
+  const auditdPath = which('auditd');
+  assert.ok(auditctlPath && auditdPath, 'auditctl/auditd not found: install the Debian package "auditd" (apt-get install -y auditd); this test must run, not skip');
+  const conf = '/etc/audit/plugins.d/af_unix.conf';
+  assert.ok(existsSync(conf), `${conf} is missing (the auditd package installs it)`);
+  const original = readFileSync(conf, 'utf8');
+  const socketPath = /^args\s*=\s*\S+\s+(\S+)/m.exec(original)?.[1] ?? '/var/run/audispd_events';
+  const initial = await auditStatus();
+  const events: VigilEvent[] = [];
+  let agent: LinuxAuditAgent | undefined;
+  let startedAuditd = false;
+  try {
+    writeFileSync(conf, original.replace(/^active\s*=.*$/m, 'active = yes'));
+    if (initial.pid === 0) {
+      execFileSync(auditdPath, []);
+      startedAuditd = true;
+    } else process.kill(initial.pid, 'SIGHUP');
+    await waitFor(`the plugin socket ${socketPath}`, () => (existsSync(socketPath) ? true : undefined));
+    agent = new LinuxAuditAgent({ sink: { event: (e) => events.push(e), issue: (i) => assert.fail(`${i.origin.line}: ${i.reason}`) }, mode: 'plugin', socketPath, node: 'kernel-test', statusIntervalMs: 60_000, log: (m) => t.diagnostic(m) });
+    const report = await agent.start();
+    assert.equal(report.mode, 'plugin');
+    await run('/bin/echo', ['vigil-plugin-test']);
+    const exec = await waitFor('the echo exec over the plugin socket', () =>
+      events.find((e): e is ProcessExecEvent => e.kind === 'process.exec' && e.process.args[1] === 'vigil-plugin-test'),
+    );
+    assert.equal(exec.origin?.startsWith(socketPath), true);
+  } finally {
+    try {
+      await agent?.stop();
+    } finally {
+      writeFileSync(conf, original);
+      const now = await auditStatus();
+      if (startedAuditd && now.pid > 0) {
+        process.kill(now.pid, 'SIGTERM');
+        await waitFor('auditd to stop', () => (alive(now.pid) ? undefined : true), 10_000);
+      } else if (now.pid > 0) process.kill(now.pid, 'SIGHUP');
+      if ((await auditStatus()).enabled !== initial.enabled) await auditctl(['-e', String(initial.enabled)]);
     }
   }
 });
