@@ -5,8 +5,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../util/version.js';
+import { registerAgent } from './commands/agent.js';
 import { registerRules } from './commands/rules.js';
 import { registerScan } from './commands/scan.js';
+import { registerTestAlert } from './commands/test-alert.js';
 
 export const EXIT_OK = 0;
 export const EXIT_ALERT = 1;
@@ -25,6 +27,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   registerScan(program, setExit);
   registerRules(program, setExit);
+  registerAgent(program, setExit);
+  registerTestAlert(program, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {

@@ -1,0 +1,105 @@
+/**
+ * @module cli/commands/agent
+ * `vigil agent --source …`: node telemetry → container context → the same detections as scan,
+ * alerts written as they are raised. Stops cleanly on SIGTERM/SIGINT: sources stopped (audit rules
+ * removed), open alerts flushed with their final counts.
+ */
+import type { Command } from 'commander';
+import { LinuxAuditAgent } from '../../agent/linux-audit/agent.js';
+import { loadConfig } from '../../config/config.js';
+import { LiveEngine } from '../../engine/live.js';
+import type { VigilEvent } from '../../events/model.js';
+import { formatOne, OUTPUT_FORMATS, type OutputFormat } from '../../sinks/format/formats.js';
+import type { DecodeIssue } from '../../sources/format.js';
+import { originText } from '../../sources/format.js';
+import { EXIT_OK, EXIT_USAGE } from '../main.js';
+import { oneOf } from '../options.js';
+
+interface AgentFlags {
+  source: string[];
+  output: OutputFormat;
+  config?: string;
+  cluster?: string;
+  node?: string;
+  auditMode: 'auto' | 'file' | 'plugin';
+}
+
+/** A running source: how the agent stops it. */
+interface RunningSource {
+  name: string;
+  stop(): Promise<void>;
+}
+
+export function registerAgent(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('agent')
+    .description('watch this node: processes, files and connections in containers and on the host')
+    .requiredOption('--source <source>', 'linux-audit (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--output <output>', `${OUTPUT_FORMATS.filter((f) => f !== 'table' && f !== 'json').join('|')} for locally detected alerts`, oneOf(['jsonl', 'ocsf', 'cef'] as const, '--output'), 'jsonl')
+    .option('--config <file>', 'vigil.yaml with detection settings and exceptions')
+    .option('--cluster <name>', 'cluster name to stamp on events')
+    .option('--node <name>', 'node name (default: the host name)')
+    .option('--audit-mode <mode>', 'linux-audit delivery: auto, file (tail audit.log) or plugin (af_unix socket)', oneOf(['auto', 'file', 'plugin'] as const, '--audit-mode'), 'auto')
+    .action(async (flags: AgentFlags) => setExit(await runAgent(flags)));
+}
+
+async function runAgent(flags: AgentFlags): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(flags.config);
+  } catch (error) {
+    process.stderr.write(`vigil agent: ${(error as Error).message}\n`);
+    return EXIT_USAGE;
+  }
+  const unknown = flags.source.filter((s) => s !== 'linux-audit');
+  if (unknown.length) {
+    process.stderr.write(`vigil agent: unknown --source ${unknown.join(', ')} (known: linux-audit)\n`);
+    return EXIT_USAGE;
+  }
+  const live = await LiveEngine.create({
+    settings: config.detections,
+    exceptions: config.exceptions,
+    indicators: config.indicators,
+    onAlert: (alert) => process.stdout.write(formatOne(alert, flags.output) + '\n'),
+  });
+  let issues = 0;
+  const sink = {
+    event: (event: VigilEvent) => live.process(event),
+    issue: (issue: DecodeIssue) => {
+      // Bounded: the first few decode problems are shown, the rest only counted.
+      if (++issues <= 20) process.stderr.write(`vigil agent: ${originText(issue.origin)}: ${issue.reason}\n`);
+    },
+  };
+  const running: RunningSource[] = [];
+  try {
+    for (const source of flags.source) {
+      if (source === 'linux-audit') {
+        const agent = new LinuxAuditAgent({ sink, mode: flags.auditMode, node: flags.node, cluster: flags.cluster });
+        const report = await agent.start();
+        process.stderr.write(`vigil agent: linux-audit reading ${report.source} (${report.mode}); ${report.installed.length} audit rules installed\n`);
+        running.push({ name: source, stop: () => agent.stop() });
+      }
+    }
+  } catch (error) {
+    process.stderr.write(`vigil agent: ${(error as Error).message}\n`);
+    await Promise.allSettled(running.map((r) => r.stop()));
+    return EXIT_USAGE;
+  }
+  live.start();
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  let failed = false;
+  for (const r of running) {
+    try {
+      await r.stop();
+    } catch (error) {
+      failed = true;
+      process.stderr.write(`vigil agent: stopping ${r.name}: ${(error as Error).message}\n`);
+    }
+  }
+  live.stop();
+  process.stderr.write(`vigil agent: stopped after ${live.engine.stats.events} events${issues ? `, ${issues} undecodable record(s)` : ''}\n`);
+  return failed ? EXIT_USAGE : EXIT_OK;
+}
