@@ -52,9 +52,9 @@ test('create, merge patch without response, JSON patch, delete', () => {
 
 test('the response body wins over the request body; a refused request changes nothing', () => {
   const inv = new StateInventory(new MemoryState().forCluster('c'));
-  const response = { ...deployment, spec: { ...deployment.spec, template: { ...deployment.spec.template, spec: { containers: [{ name: 'web', image: 'nginx:1.25', imagePullPolicy: 'IfNotPresent' }] } } } };
+  const response = { ...deployment, spec: { ...deployment.spec, template: { ...deployment.spec.template, spec: { containers: [{ name: 'web', image: 'nginx:1.25', ports: [{ containerPort: 80, protocol: 'TCP' }] }] } } } };
   inv.applyAuditEvent(audit(auditEvent({ verb: 'create', resource: 'deployments', apiGroup: 'apps', namespace: 'shop', requestObject: deployment, responseObject: response })));
-  assert.deepEqual((inv.get('Deployment', 'shop', 'web')!.spec as typeof response.spec).template.spec.containers[0], { name: 'web', image: 'nginx:1.25', imagePullPolicy: 'IfNotPresent' });
+  assert.deepEqual((inv.get('Deployment', 'shop', 'web')!.spec as typeof response.spec).template.spec.containers[0], { name: 'web', image: 'nginx:1.25', ports: [{ containerPort: 80, protocol: 'TCP' }] });
   inv.applyAuditEvent(audit(auditEvent({ verb: 'delete', resource: 'deployments', apiGroup: 'apps', namespace: 'shop', name: 'web', code: 403 })));
   assert.ok(inv.get('Deployment', 'shop', 'web'), 'a refused delete deleted nothing');
 });

@@ -11,7 +11,7 @@
 import type { K8sAuditEvent, K8sObject, K8sObjectEvent } from '../events/model.js';
 import type { StateStore, StateTable } from '../engine/state/store.js';
 import { applyJsonPatch, applyMergePatch } from './patch.js';
-import { isRecord, KIND_OF_RESOURCE, podLabelsOf, selectorMatches } from './pod-spec.js';
+import { isRecord, KIND_OF_RESOURCE, podLabelsOf, podSpecOf, selectorMatches, type PodSpec } from './pod-spec.js';
 
 /** Kinds kept. Others are of no use to a detection and are not stored. */
 export const INVENTORY_KINDS: ReadonlySet<string> = new Set(Object.values(KIND_OF_RESOURCE));
@@ -73,11 +73,17 @@ export class StateInventory implements Inventory {
     return this.workloads(service.metadata.namespace).filter((w) => selectorMatches(selector, podLabelsOf(w)));
   }
 
+  /** Remembers that a namespace exists; a write only for a new name (this runs on every event). */
+  private noteNamespace(namespace: string): void {
+    const seen = this.namespacesSeen();
+    if (!seen.has(namespace)) seen.set(namespace, 1);
+  }
+
   /** Store or replace an object as it now stands. */
   put(object: K8sObject): void {
     if (!INVENTORY_KINDS.has(object.kind) || !object.metadata?.name) return;
     const namespace = object.kind === 'Namespace' ? '' : (object.metadata.namespace ?? '');
-    if (namespace) this.namespacesSeen().set(namespace, 1);
+    if (namespace) this.noteNamespace(namespace);
     this.table(object.kind).set(`${namespace}/${object.metadata.name}`, compact(object));
   }
 
@@ -125,7 +131,7 @@ export class StateInventory implements Inventory {
   applyAuditEvent(event: K8sAuditEvent): void {
     const ref = event.objectRef;
     if (!ref) return;
-    if (ref.namespace) this.namespacesSeen().set(ref.namespace, 1);
+    if (ref.namespace) this.noteNamespace(ref.namespace);
     if (event.responseCode === undefined || event.responseCode >= 300) return;
     const kind = KIND_OF_RESOURCE[ref.resource];
     if (!kind || (ref.subresource && ref.subresource !== 'ephemeralcontainers')) return;
@@ -154,7 +160,22 @@ function withNamespace(object: K8sObject, namespace: string | undefined): K8sObj
   return { ...object, metadata: { ...object.metadata, namespace } };
 }
 
-/** Drops what no detection reads (managed fields, most status) and caps ConfigMap values. */
+/** Container fields detections read; probes, resources and the rest are dropped. */
+const CONTAINER_FIELDS = ['name', 'image', 'command', 'args', 'env', 'envFrom', 'ports', 'securityContext', 'volumeMounts', 'stdin', 'tty', 'targetContainerName'];
+/** Pod-spec fields detections read. */
+const POD_SPEC_FIELDS = ['hostPID', 'hostNetwork', 'hostIPC', 'serviceAccountName', 'nodeName', 'securityContext', 'runtimeClassName', 'automountServiceAccountToken'];
+
+function pick(source: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (source[f] !== undefined) out[f] = source[f];
+  return out;
+}
+
+/**
+ * Keeps only what detections read, so that tens of thousands of stored pods cost little memory:
+ * no managed fields or status, containers and volumes reduced to their security-relevant fields,
+ * ConfigMap values capped.
+ */
 function compact(object: K8sObject): K8sObject {
   const { managedFields: _managed, ...metadata } = object.metadata;
   const out: K8sObject = { ...object, metadata };
@@ -166,5 +187,32 @@ function compact(object: K8sObject): K8sObject {
     }
     out.data = data;
   }
+  const spec = podSpecOf(object);
+  if (spec) replacePodSpec(out, slimPodSpec(spec));
   return out;
+}
+
+function slimPodSpec(spec: PodSpec): PodSpec {
+  const slim: PodSpec = pick(spec, POD_SPEC_FIELDS);
+  for (const group of ['containers', 'initContainers', 'ephemeralContainers'] as const) {
+    const list = spec[group];
+    if (Array.isArray(list)) slim[group] = list.map((c) => (isRecord(c) ? pick(c, CONTAINER_FIELDS) : c));
+  }
+  if (Array.isArray(spec.volumes)) slim.volumes = spec.volumes.filter((v) => isRecord(v) && (v.hostPath || v.configMap || (v as Record<string, unknown>).secret || (v as Record<string, unknown>).projected));
+  return slim;
+}
+
+/** Puts a pod spec back where podSpecOf found it, copying the objects on the way (never mutating the input). */
+function replacePodSpec(object: K8sObject, spec: PodSpec): void {
+  if (object.kind === 'Pod') {
+    object.spec = spec;
+    return;
+  }
+  const outer = object.spec as Record<string, unknown>;
+  if (object.kind === 'CronJob') {
+    const jobTemplate = outer.jobTemplate as { spec: { template: Record<string, unknown> } };
+    object.spec = { ...outer, jobTemplate: { ...jobTemplate, spec: { ...jobTemplate.spec, template: { ...jobTemplate.spec.template, spec } } } };
+  } else {
+    object.spec = { ...outer, template: { ...(outer.template as Record<string, unknown>), spec } };
+  }
 }
