@@ -73,3 +73,16 @@ export interface SourceFormat {
    */
   readonly unsupported?: Readonly<Record<string, string>>;
 }
+
+/** Marks a line that was not JSON (already reported to the sink). */
+export const NOT_JSON = Symbol('not JSON');
+
+/** Parses one JSON line, reporting a syntax error with its location instead of throwing. */
+export function parseJsonLine(text: string, origin: Origin, sink: DecoderSink): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    sink.issue({ origin, reason: `not valid JSON (${(error as Error).message})` });
+    return NOT_JSON;
+  }
+}

@@ -4,7 +4,7 @@
  * EventList (saved one per line or as one document, or as a JSON array of Events).
  */
 import type { SourceFormat } from '../format.js';
-import { originText } from '../format.js';
+import { NOT_JSON, originText, parseJsonLine } from '../format.js';
 import { normaliseAuditEvent } from './normalise.js';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -41,14 +41,8 @@ const k8sAudit: SourceFormat = {
     };
     return {
       line(text, origin) {
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch (error) {
-          sink.issue({ origin, reason: `not valid JSON (${(error as Error).message})` });
-          return;
-        }
-        decode(value, origin, '');
+        const value = parseJsonLine(text, origin, sink);
+        if (value !== NOT_JSON) decode(value, origin, '');
       },
       value(value, origin) {
         decode(value, origin, '');

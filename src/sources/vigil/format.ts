@@ -6,7 +6,7 @@
  */
 import { parseVigilEvent } from '../../events/schema.js';
 import type { SourceFormat } from '../format.js';
-import { originText } from '../format.js';
+import { NOT_JSON, originText, parseJsonLine } from '../format.js';
 
 const vigil: SourceFormat = {
   name: 'vigil',
@@ -28,14 +28,8 @@ const vigil: SourceFormat = {
     };
     return {
       line(text, origin) {
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch (error) {
-          sink.issue({ origin, reason: `not valid JSON (${(error as Error).message})` });
-          return;
-        }
-        decode(value, origin);
+        const value = parseJsonLine(text, origin, sink);
+        if (value !== NOT_JSON) decode(value, origin);
       },
       value(value, origin) {
         if (Array.isArray(value)) value.forEach((item, i) => decode(item, { file: origin.file, line: i + 1 }));
