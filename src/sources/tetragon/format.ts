@@ -9,7 +9,7 @@
  * `process_exit` only makes the decoder forget a process.
  */
 import type { ContainerContext, NodeEvent, PipelineLossEvent, ProcessInfo } from '../../events/model.js';
-import { BoundedTable } from '../../engine/state/store.js';
+import { BoundedCache } from '../../enrichment/container/cache.js';
 import type { Decoder, DecoderOptions, DecoderSink, Origin, SourceFormat } from '../format.js';
 import { originText } from '../format.js';
 import { kprobeMeaning } from './kprobe.js';
@@ -49,7 +49,7 @@ const MAX_SOCKETS = 16_384;
 
 export function openTetragon(sink: DecoderSink, options: TetragonDecoderOptions = {}): TetragonDecoder {
   const processes = new ProcessTable(options.maxProcesses ?? 65_536);
-  const sockets = new BoundedTable<true>(MAX_SOCKETS);
+  const sockets = new BoundedCache<string, true>(MAX_SOCKETS);
   const reported = new Set<string>();
   const stats: TetragonStats = {
     lines: 0,
@@ -267,16 +267,19 @@ function nodeEvent(
   container: ContainerContext | undefined,
 ): NodeEvent {
   if (ancestors.length > 0 && process.ppid === undefined) process.ppid = ancestors[0].pid;
-  const event = {
-    ...fields,
-    id: process.execId ?? `${common.node}:${common.time}`,
-    time: common.time,
-    source: 'tetragon',
-    origin: common.where,
-    node: common.node,
-    process,
-    ancestors,
-  } as NodeEvent;
+  const event = Object.assign(
+    {
+      kind: fields.kind,
+      id: process.execId ?? `${common.node}:${common.time}`,
+      time: common.time,
+      source: 'tetragon',
+      origin: common.where,
+      node: common.node,
+      process,
+      ancestors,
+    },
+    fields,
+  ) as NodeEvent;
   if (common.cluster) event.cluster = common.cluster;
   if (container) event.container = container;
   return event;

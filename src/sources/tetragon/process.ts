@@ -6,7 +6,7 @@
  * them, and the decoder must still produce what it can.
  */
 import type { ContainerContext, ProcessInfo } from '../../events/model.js';
-import { BoundedTable } from '../../engine/state/store.js';
+import { BoundedCache } from '../../enrichment/container/cache.js';
 import { baseName, splitArguments } from './args.js';
 
 export type Json = Record<string, unknown>;
@@ -126,13 +126,13 @@ const MAX_DEPTH = 32;
 
 /**
  * Processes by exec_id, from exec events (including procFS inventory and skipped exec probes)
- * and the parent blocks seen on any event. Bounded: the least recently written are forgotten first.
+ * and the parent blocks seen on any event. Bounded: the least recently used are forgotten first.
  */
 export class ProcessTable {
-  private readonly table: BoundedTable<KnownProcess>;
+  private readonly table: BoundedCache<string, KnownProcess>;
 
   constructor(maxEntries: number) {
-    this.table = new BoundedTable(maxEntries);
+    this.table = new BoundedCache(maxEntries);
   }
 
   get size(): number {
