@@ -79,7 +79,7 @@ test('sees a real outbound TCP connection and its owner, not the accepting side'
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
-  const sampler = new ProcfsSampler({ intervalMs: 20 });
+  const sampler = new ProcfsSampler({ intervalMs: 20, connectionIntervalMs: 20 });
   const seen = collector();
   sampler.start((e) => seen.onEvent(e));
   const client = spawn(process.execPath, ['-e', `require('net').connect(${port}, '127.0.0.1'); setTimeout(() => {}, 20000)`], { stdio: 'ignore' });

@@ -25,6 +25,12 @@ export interface ProcfsSamplerOptions {
   /** Node name stamped on events (default the host name). */
   node?: string;
   cluster?: string;
+  /**
+   * Milliseconds between reads of the TCP tables (default 500). Reading /proc/net/tcp walks the
+   * kernel's whole TCP hash table, milliseconds per namespace on large machines, so connections
+   * are sampled less often than processes.
+   */
+  connectionIntervalMs?: number;
   /** Processes tracked at most (default 65,536); more are counted in stats.skipped. */
   maxProcesses?: number;
   /** Open connections tracked at most (default 65,536). */
@@ -67,6 +73,8 @@ const MAX_DEPTH = 32;
 
 export class ProcfsSampler {
   private readonly intervalMs: number;
+  private readonly connectionIntervalMs: number;
+  private lastConnectionSample = -Infinity;
   private readonly procRoot: string;
   private readonly node: string;
   private readonly cluster: string | undefined;
@@ -96,6 +104,7 @@ export class ProcfsSampler {
   constructor(options: ProcfsSamplerOptions = {}) {
     this.intervalMs = options.intervalMs ?? 100;
     if (!(this.intervalMs >= 1)) throw new RangeError(`ProcfsSampler: intervalMs must be at least 1, got ${options.intervalMs}`);
+    this.connectionIntervalMs = options.connectionIntervalMs ?? 500;
     this.procRoot = options.procRoot ?? '/proc';
     this.node = options.node ?? hostname();
     this.cluster = options.cluster;
@@ -129,7 +138,11 @@ export class ProcfsSampler {
     const started = performance.now();
     try {
       this.sampleProcesses();
-      this.sampleConnections();
+      // Half an interval of slack, so that timer jitter does not skip every other turn.
+      if (started - this.lastConnectionSample >= this.connectionIntervalMs - this.intervalMs / 2) {
+        this.lastConnectionSample = started;
+        this.sampleConnections();
+      }
     } catch (error) {
       this.counters.errors++;
       this.counters.lastError = (error as Error).message;
