@@ -6,6 +6,8 @@
  * a cluster's state can move to another analyser.
  */
 
+import { BoundedCache } from '../../util/bounded-cache.js';
+
 export interface StateTable<V> {
   get(key: string): V | undefined;
   /** Inserts or replaces; when the table is full the least recently written entry is evicted. */
@@ -28,47 +30,62 @@ export interface StateStore {
 
 export const DEFAULT_MAX_ENTRIES = 100_000;
 
-/** A Map that forgets its oldest-written entries past a bound, counting what it forgot. */
+/**
+ * A table that forgets its least recently used entries past a bound (in two generations, so every
+ * operation stays O(1)), counting what it forgot and whether it changed since the last save.
+ */
 export class BoundedTable<V> implements StateTable<V> {
-  private readonly map = new Map<string, V>();
-  evicted = 0;
+  private cache: BoundedCache<string, V>;
   /** Set when a write happened since the last save, so unchanged tables are not rewritten. */
   dirty = false;
+  private evictedBefore = 0;
 
-  constructor(public maxEntries: number) {}
+  constructor(maxEntries: number) {
+    this.cache = new BoundedCache<string, V>(Math.max(2, maxEntries));
+  }
+
+  get maxEntries(): number {
+    return this.cache.maxEntries;
+  }
+
+  /** A new bound keeps the entries (up to the bound). */
+  set maxEntries(bound: number) {
+    if (bound === this.cache.maxEntries) return;
+    const previous = this.cache;
+    this.evictedBefore += previous.evicted;
+    this.cache = new BoundedCache<string, V>(Math.max(2, bound));
+    for (const [key, value] of previous.entries()) this.cache.set(key, value);
+  }
+
+  get evicted(): number {
+    return this.evictedBefore + this.cache.evicted;
+  }
 
   get(key: string): V | undefined {
-    return this.map.get(key);
+    return this.cache.get(key);
   }
 
   set(key: string, value: V): void {
-    // Re-inserting moves the key to the end, so eviction takes the least recently written.
-    if (this.map.has(key)) this.map.delete(key);
-    else if (this.map.size >= this.maxEntries) {
-      const oldest = this.map.keys().next().value as string;
-      this.map.delete(oldest);
-      this.evicted++;
-    }
-    this.map.set(key, value);
+    this.cache.set(key, value);
     this.dirty = true;
   }
 
   delete(key: string): boolean {
-    const had = this.map.delete(key);
+    const had = this.cache.delete(key);
     if (had) this.dirty = true;
     return had;
   }
 
   has(key: string): boolean {
-    return this.map.has(key);
+    return this.cache.has(key);
   }
 
   get size(): number {
-    return this.map.size;
+    return this.cache.size;
   }
 
   entries(): IterableIterator<[string, V]> {
-    return this.map.entries();
+    return this.cache.entries();
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import type { ContainerContext } from '../../events/model.js';
-import { BoundedCache } from './cache.js';
+import { BoundedCache } from '../../util/bounded-cache.js';
 import type { PodDirectory } from './directory.js';
 
 export interface CrictlPodDirectoryOptions {

@@ -8,7 +8,7 @@
  */
 import type { ContainerContext, NodeEvent, ProcessInfo } from '../../events/model.js';
 import { CLOCK_TICKS_PER_SECOND, readBootTime, readStat } from '../../sources/procfs/proc.js';
-import { BoundedCache } from './cache.js';
+import { BoundedCache } from '../../util/bounded-cache.js';
 import { readCgroup, type CgroupInfo } from './cgroup.js';
 import type { PodDirectory } from './directory.js';
 

@@ -7,7 +7,7 @@
  */
 import { CoreV1Api, KubeConfig, ListWatch, Watch, type V1Pod } from '@kubernetes/client-node';
 import type { ContainerContext } from '../../events/model.js';
-import { BoundedCache } from './cache.js';
+import { BoundedCache } from '../../util/bounded-cache.js';
 import { podContainers, type PodDirectory } from './directory.js';
 
 export interface KubernetesPodDirectoryOptions {

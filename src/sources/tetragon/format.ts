@@ -9,7 +9,7 @@
  * `process_exit` only makes the decoder forget a process.
  */
 import type { ContainerContext, NodeEvent, PipelineLossEvent, ProcessInfo } from '../../events/model.js';
-import { BoundedCache } from '../../enrichment/container/cache.js';
+import { BoundedCache } from '../../util/bounded-cache.js';
 import type { Decoder, DecoderOptions, DecoderSink, Origin, SourceFormat } from '../format.js';
 import { originText } from '../format.js';
 import { kprobeMeaning } from './kprobe.js';

@@ -6,7 +6,7 @@
  * them, and the decoder must still produce what it can.
  */
 import type { ContainerContext, ProcessInfo } from '../../events/model.js';
-import { BoundedCache } from '../../enrichment/container/cache.js';
+import { BoundedCache } from '../../util/bounded-cache.js';
 import { baseName, splitArguments } from './args.js';
 
 export type Json = Record<string, unknown>;

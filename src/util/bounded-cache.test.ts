@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BoundedCache } from './cache.js';
+import { BoundedCache } from './bounded-cache.js';
 
 test('BoundedCache never holds more than its bound and keeps what is in use', () => {
   const cache = new BoundedCache<number, number>(100);

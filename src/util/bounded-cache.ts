@@ -1,5 +1,5 @@
 /**
- * @module enrichment/container/cache
+ * @module util/bounded-cache
  * A bounded map with an optional time-to-live, for the node-side tables (processes by exec_id or
  * pid+starttime, cgroups, container contexts, sockets seen) that take an entry per process on a
  * busy node. Two generations instead of strict LRU: when the young one is half the bound, it
@@ -65,6 +65,14 @@ export class BoundedCache<K, V> {
     const a = this.young.delete(key);
     const b = this.old.delete(key);
     return a || b;
+  }
+
+  /** Live entries, oldest generation first (expired ones skipped). */
+  *entries(): IterableIterator<[K, V]> {
+    const now = this.now();
+    for (const generation of [this.old, this.young]) {
+      for (const [key, entry] of generation) if (entry.expires > now) yield [key, entry.value];
+    }
   }
 
   clear(): void {
