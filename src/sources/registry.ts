@@ -6,9 +6,10 @@
 import type { SourceFormat } from './format.js';
 import k8sAudit from './k8s-audit/format.js';
 import linuxAudit from './linux-audit/format.js';
+import tetragon from './tetragon/format.js';
 import vigil from './vigil/format.js';
 
-export const FORMATS: readonly SourceFormat[] = register([vigil, k8sAudit, linuxAudit]);
+export const FORMATS: readonly SourceFormat[] = register([vigil, k8sAudit, linuxAudit, tetragon]);
 
 function register(formats: SourceFormat[]): SourceFormat[] {
   const names = new Set<string>();

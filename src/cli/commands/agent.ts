@@ -6,11 +6,16 @@
  */
 import type { Command } from 'commander';
 import { LinuxAuditAgent } from '../../agent/linux-audit/agent.js';
+import { ContainerEnricher } from '../../enrichment/container/enricher.js';
+import { isNodeEvent } from '../../events/model.js';
+import { ProcfsSampler } from '../../sources/procfs/sampler.js';
+import { FileFollower } from '../../sources/tail/follow.js';
+import { openTetragon } from '../../sources/tetragon/format.js';
 import { loadConfig } from '../../config/config.js';
 import { LiveEngine } from '../../engine/live.js';
 import type { VigilEvent } from '../../events/model.js';
 import { formatOne, OUTPUT_FORMATS, type OutputFormat } from '../../sinks/format/formats.js';
-import type { DecodeIssue } from '../../sources/format.js';
+import type { DecodeIssue, DecoderSink } from '../../sources/format.js';
 import { originText } from '../../sources/format.js';
 import { EXIT_OK, EXIT_USAGE } from '../main.js';
 import { oneOf } from '../options.js';
@@ -34,7 +39,7 @@ export function registerAgent(program: Command, setExit: (code: number) => void)
   program
     .command('agent')
     .description('watch this node: processes, files and connections in containers and on the host')
-    .requiredOption('--source <source>', 'linux-audit (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+    .requiredOption('--source <source>', 'linux-audit, tetragon:FILE or procfs (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--output <output>', `${OUTPUT_FORMATS.filter((f) => f !== 'table' && f !== 'json').join('|')} for locally detected alerts`, oneOf(['jsonl', 'ocsf', 'cef'] as const, '--output'), 'jsonl')
     .option('--config <file>', 'vigil.yaml with detection settings and exceptions')
     .option('--cluster <name>', 'cluster name to stamp on events')
@@ -51,9 +56,9 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     process.stderr.write(`vigil agent: ${(error as Error).message}\n`);
     return EXIT_USAGE;
   }
-  const unknown = flags.source.filter((s) => s !== 'linux-audit');
+  const unknown = flags.source.filter((s) => s !== 'linux-audit' && s !== 'procfs' && !/^tetragon:.+/.test(s));
   if (unknown.length) {
-    process.stderr.write(`vigil agent: unknown --source ${unknown.join(', ')} (known: linux-audit)\n`);
+    process.stderr.write(`vigil agent: unknown --source ${unknown.join(', ')} (known: linux-audit, tetragon:FILE, procfs)\n`);
     return EXIT_USAGE;
   }
   const live = await LiveEngine.create({
@@ -63,8 +68,10 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     onAlert: (alert) => process.stdout.write(formatOne(alert, flags.output) + '\n'),
   });
   let issues = 0;
+  // Sources that do not name a process's container (kernel audit, /proc) get it from its cgroup.
+  const enricher = new ContainerEnricher();
   const sink = {
-    event: (event: VigilEvent) => live.process(event),
+    event: (event: VigilEvent) => live.process(isNodeEvent(event) && !event.container ? enricher.enrich(event) : event),
     issue: (issue: DecodeIssue) => {
       // Bounded: the first few decode problems are shown, the rest only counted.
       if (++issues <= 20) process.stderr.write(`vigil agent: ${originText(issue.origin)}: ${issue.reason}\n`);
@@ -72,14 +79,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   };
   const running: RunningSource[] = [];
   try {
-    for (const source of flags.source) {
-      if (source === 'linux-audit') {
-        const agent = new LinuxAuditAgent({ sink, mode: flags.auditMode, node: flags.node, cluster: flags.cluster });
-        const report = await agent.start();
-        process.stderr.write(`vigil agent: linux-audit reading ${report.source} (${report.mode}); ${report.installed.length} audit rules installed\n`);
-        running.push({ name: source, stop: () => agent.stop() });
-      }
-    }
+    for (const source of flags.source) running.push(await startSource(source, flags, sink));
   } catch (error) {
     process.stderr.write(`vigil agent: ${(error as Error).message}\n`);
     await Promise.allSettled(running.map((r) => r.stop()));
@@ -102,4 +102,34 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   live.stop();
   process.stderr.write(`vigil agent: stopped after ${live.engine.stats.events} events${issues ? `, ${issues} undecodable record(s)` : ''}\n`);
   return failed ? EXIT_USAGE : EXIT_OK;
+}
+
+async function startSource(source: string, flags: AgentFlags, sink: DecoderSink): Promise<RunningSource> {
+  if (source === 'linux-audit') {
+    const agent = new LinuxAuditAgent({ sink, mode: flags.auditMode, node: flags.node, cluster: flags.cluster });
+    const report = await agent.start();
+    process.stderr.write(`vigil agent: linux-audit reading ${report.source} (${report.mode}); ${report.installed.length} audit rules installed\n`);
+    return { name: source, stop: () => agent.stop() };
+  }
+  if (source === 'procfs') {
+    const sampler = new ProcfsSampler({ node: flags.node, cluster: flags.cluster });
+    sampler.start((event) => sink.event(event));
+    process.stderr.write('vigil agent: procfs sampling /proc (short-lived processes can be missed: docs/procfs.md)\n');
+    return { name: source, stop: async () => sampler.stop() };
+  }
+  const file = source.slice('tetragon:'.length);
+  const decoder = openTetragon(sink, { node: flags.node, cluster: flags.cluster });
+  const follower = new FileFollower(file, {
+    line: (text, line) => decoder.line(text, { file, line }),
+    notice: (message) => process.stderr.write(`vigil agent: ${file}: ${message}\n`),
+  });
+  await follower.start();
+  process.stderr.write(`vigil agent: tetragon following ${file}\n`);
+  return {
+    name: source,
+    stop: async () => {
+      await follower.stop();
+      decoder.end();
+    },
+  };
 }
