@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { LinuxAuditAgent } from '../../agent/linux-audit/agent.js';
+import { EventShipper } from '../../agent/shipper.js';
 import { ContainerEnricher } from '../../enrichment/container/enricher.js';
 import { isNodeEvent } from '../../events/model.js';
 import { ProcfsSampler } from '../../sources/procfs/sampler.js';
@@ -27,6 +28,9 @@ interface AgentFlags {
   cluster?: string;
   node?: string;
   auditMode: 'auto' | 'file' | 'plugin';
+  analyser?: string;
+  token?: string;
+  spoolDir: string;
 }
 
 /** A running source: how the agent stops it. */
@@ -44,6 +48,9 @@ export function registerAgent(program: Command, setExit: (code: number) => void)
     .option('--config <file>', 'vigil.yaml with detection settings and exceptions')
     .option('--cluster <name>', 'cluster name to stamp on events')
     .option('--node <name>', 'node name (default: the host name)')
+    .option('--analyser <url>', 'ship events to this analyser (POST /v1/events) instead of detecting locally')
+    .option('--token <token>', 'bearer token for the analyser (or env VIGIL_TOKEN)')
+    .option('--spool-dir <dir>', 'where events wait while the analyser is unreachable (bounded)', './vigil-data/spool')
     .option('--audit-mode <mode>', 'linux-audit delivery: auto, file (tail audit.log) or plugin (af_unix socket)', oneOf(['auto', 'file', 'plugin'] as const, '--audit-mode'), 'auto')
     .action(async (flags: AgentFlags) => setExit(await runAgent(flags)));
 }
@@ -61,6 +68,17 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     process.stderr.write(`vigil agent: unknown --source ${unknown.join(', ')} (known: linux-audit, tetragon:FILE, procfs)\n`);
     return EXIT_USAGE;
   }
+  if (flags.analyser) {
+    try {
+      new URL(flags.analyser);
+    } catch {
+      process.stderr.write(`vigil agent: --analyser must be a URL, got '${flags.analyser}'\n`);
+      return EXIT_USAGE;
+    }
+  }
+  const shipper = flags.analyser
+    ? new EventShipper({ url: flags.analyser, token: flags.token ?? process.env.VIGIL_TOKEN, spoolDir: flags.spoolDir, node: flags.node })
+    : undefined;
   const live = await LiveEngine.create({
     settings: config.detections,
     exceptions: config.exceptions,
@@ -71,7 +89,11 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   // Sources that do not name a process's container (kernel audit, /proc) get it from its cgroup.
   const enricher = new ContainerEnricher();
   const sink = {
-    event: (event: VigilEvent) => live.process(isNodeEvent(event) && !event.container ? enricher.enrich(event) : event),
+    event: (event: VigilEvent) => {
+      const enriched = isNodeEvent(event) && !event.container ? enricher.enrich(event) : event;
+      if (shipper) shipper.push(enriched);
+      else live.process(enriched);
+    },
     issue: (issue: DecodeIssue) => {
       // Bounded: the first few decode problems are shown, the rest only counted.
       if (++issues <= 20) process.stderr.write(`vigil agent: ${originText(issue.origin)}: ${issue.reason}\n`);
@@ -100,7 +122,11 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     }
   }
   live.stop();
-  process.stderr.write(`vigil agent: stopped after ${live.engine.stats.events} events${issues ? `, ${issues} undecodable record(s)` : ''}\n`);
+  if (shipper) {
+    await shipper.stop();
+    const st = shipper.stats;
+    process.stderr.write(`vigil agent: shipped ${st.sent} events; ${st.spoolBytes} bytes left in the spool; ${st.dropped} dropped\n`);
+  } else process.stderr.write(`vigil agent: stopped after ${live.engine.stats.events} events${issues ? `, ${issues} undecodable record(s)` : ''}\n`);
   return failed ? EXIT_USAGE : EXIT_OK;
 }
 
