@@ -63,7 +63,7 @@ export function miningReason(container: ContainerSpec, ctx: DetectionContext): s
   if (byImage) return byImage;
   for (const text of stringsOf(container)) {
     const url = stratumUrl(text);
-    if (url) return `its arguments hold the mining-pool URL ${url}`;
+    if (url) return `its command, arguments or environment hold the mining-pool URL ${url}`;
   }
   return undefined;
 }
