@@ -18,7 +18,7 @@ import { defineDetection, type DetectionContext } from '../../engine/detection.j
 import type { K8sAuditEvent, K8sObject, K8sObjectEvent } from '../../events/model.js';
 import { containersOf, podSpecOf, type ContainerSpec } from '../../inventory/pod-spec.js';
 import { actingUser } from '../../alerts/entities.js';
-import { matchesRepository, parseImageRef, parseRepositoryPattern } from './lib/images.js';
+import { matchesRepository, MAX_IMAGE_CHARS, parseImageRef, parseRepositoryPattern } from './lib/images.js';
 import { containerEntities, WORKLOAD_AUDIT_INDEX, workloadChange, type WorkloadChange } from './lib/workloads.js';
 
 const NAMESPACE = 'kube-system';
@@ -80,8 +80,9 @@ function copiedFromKnownOwner(event: K8sAuditEvent | K8sObjectEvent, change: Wor
   return containersOf(podSpecOf(known)).some((c) => c.name === container.name && c.image === container.image);
 }
 
+/** The repository without tag or digest; an unparseable reference is kept as is, cut to bound the state key. */
 function repositoryOf(image: string): string {
-  return parseImageRef(image)?.repository ?? image;
+  return parseImageRef(image)?.repository ?? image.slice(0, MAX_IMAGE_CHARS);
 }
 
 function allowlisted(image: string, ctx: DetectionContext): boolean {
