@@ -438,9 +438,10 @@ export function findApp(ctx: DetectionContext, list: string, app: string, target
   return undefined;
 }
 
-/** Postgres, as the two Postgres detections agree on it (exposed-apps.yaml, app `postgres`). */
-export function findPostgres(ctx: DetectionContext, targets: readonly Target[]): { target: Target; entry: AppEntry } | undefined {
-  return findApp(ctx, 'exposed-apps', 'postgres', targets);
+/** The targets that reach Postgres, as the two Postgres detections agree on it (exposed-apps.yaml, app `postgres`). */
+export function postgresTargets(ctx: DetectionContext, targets: readonly Target[]): Target[] {
+  const entries = appEntries(ctx, 'exposed-apps').filter((e) => e.app === 'postgres');
+  return targets.filter((t) => matchTarget(t, entries) !== undefined);
 }
 
 // ---------------------------------------------------------------------------------------------
