@@ -400,9 +400,7 @@ export function matchTarget(target: Target, entries: readonly AppEntry[]): AppEn
     if (entry.match === 'image') {
       if (!image || !repositoryMatches(image.repository, entry.value)) continue;
       if (entry.tagContains && !(image.tag ?? '').includes(entry.tagContains)) continue;
-      // A port the application's own container declares is its port; an undeclared one must be a default.
-      const onPort = target.declared ? !entry.ports || entry.ports.includes(target.port) || containerDeclares(target.container, target.port) : (entry.ports ?? []).includes(target.port);
-      if (onPort) return entry;
+      if (onApplicationPort(target, entry)) return entry;
     } else if (entry.match === 'port') {
       if (String(target.port) !== entry.value) continue;
       if (entry.imageContains && !imageText.includes(entry.imageContains)) continue;
@@ -413,8 +411,16 @@ export function matchTarget(target: Target, entries: readonly AppEntry[]): AppEn
   return undefined;
 }
 
-function containerDeclares(container: ContainerSpec, port: number): boolean {
-  return (Array.isArray(container.ports) ? container.ports : []).some((p) => isRecord(p) && p.containerPort === port);
+/**
+ * Whether the target port is where the application listens: one of its default ports; or, for a
+ * container that declares none of them (the application was moved, `--port 7000`), a port it
+ * declares. A sidecar's or a second listener's port (Ray's 6379 beside its 8265) is not.
+ */
+function onApplicationPort(target: Target, entry: AppEntry): boolean {
+  if (!entry.ports) return target.declared;
+  if (entry.ports.includes(target.port)) return true;
+  const declared = (Array.isArray(target.container.ports) ? target.container.ports : []).map((p) => (isRecord(p) ? p.containerPort : undefined));
+  return target.declared && !entry.ports.some((p) => declared.includes(p));
 }
 
 /** `name` entries: the Service itself, or a workload it selects, bears the application's name. */
