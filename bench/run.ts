@@ -9,7 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchAgentLive } from './agent-live.js';
 import { writeAuditStream } from './audit-stream.js';
+import { benchLinuxAudit } from './linux-audit.js';
+import { benchProcfs } from './procfs.js';
+import { benchTetragon } from './tetragon.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const EVENTS = Number(process.env.VIGIL_BENCH_EVENTS ?? 300_000);
@@ -56,6 +60,30 @@ try {
   console.log(`read + JSON.parse (baseline)   ${String(rate(parse)).padStart(11)} ${(bytes / 2 ** 20 / parse.seconds).toFixed(1).padStart(9)} ${parse.maxRssMiB.toFixed(0).padStart(14)}`);
   console.log(`vigil scan (all detections)    ${String(rate(scanned)).padStart(11)} ${(bytes / 2 ** 20 / scanned.seconds).toFixed(1).padStart(9)} ${scanned.maxRssMiB.toFixed(0).padStart(14)}`);
   console.log(`ratio scan / baseline: ${(rate(scanned) / rate(parse)).toFixed(2)}x`);
+
+  console.log('');
+  console.log('node telemetry decoding (in process)          events/s');
+  for (const bench of [benchLinuxAudit, benchTetragon]) {
+    const r = await bench();
+    console.log(`${r.name.padEnd(40)} ${String(r.eventsPerSecond).padStart(12)}   (${r.events} events)`);
+  }
+
+  console.log('');
+  console.log('/proc sampler: short-lived processes missed');
+  for (const r of await benchProcfs()) {
+    console.log(`${r.name.padEnd(52)} missed ${(100 * r.missedFraction).toFixed(1)}% (${r.seen}/${r.spawned} seen), sample ${r.meanSampleMs.toFixed(2)} ms mean`);
+  }
+
+  if (process.env.VIGIL_BENCH_LIVE !== '0') {
+    console.log('');
+    const seconds = Number(process.env.VIGIL_BENCH_LIVE_SECONDS ?? 60);
+    try {
+      const live = await benchAgentLive(200, seconds);
+      console.log(`${live.name}: saw ${live.execsSeen}/${live.execsRun} execs, ${live.cpuPercentOfOneCore.toFixed(1)}% of one core, peak RSS ${live.maxRssMiB.toFixed(0)} MiB`);
+    } catch (error) {
+      console.log(`live agent benchmark not run: ${(error as Error).message}`);
+    }
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
