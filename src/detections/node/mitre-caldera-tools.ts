@@ -13,8 +13,21 @@ import { commandText, nameMatcher, toolsRun, viewOf, type Command } from './lib/
 import { downloadsOf, scopeOf } from './lib/download.js';
 import type { IndicatorList } from '../../indicators/indicators.js';
 
+const byKind = new WeakMap<IndicatorList, Map<string, Set<string>>>();
+
+/** The list's values of one kind, computed once per loaded list. */
 function valuesOf(list: IndicatorList, kind: string): Set<string> {
-  return new Set(list.entries.filter((e) => e.kind === kind).map((e) => e.value.toLowerCase()));
+  let kinds = byKind.get(list);
+  if (!kinds) {
+    kinds = new Map();
+    byKind.set(list, kinds);
+  }
+  let values = kinds.get(kind);
+  if (!values) {
+    values = new Set(list.entries.filter((e) => e.kind === kind).map((e) => e.value.toLowerCase()));
+    kinds.set(kind, values);
+  }
+  return values;
 }
 
 /** `-server http://…` plus an agent flag: the agent's command line whatever the file's name. */

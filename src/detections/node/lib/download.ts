@@ -233,14 +233,15 @@ function downloadOfCode(view: ProcessView, process: ProcessInfo): Download | und
 
 /** bash's /dev/tcp used to fetch a file: `exec 3<>/dev/tcp/HOST/PORT; echo -e "GET /x …" >&3`. */
 function downloadOfDevTcp(view: ProcessView, process: ProcessInfo): Download | undefined {
-  const at = view.lower.indexOf('/dev/tcp/');
-  if (at < 0 || view.lower.indexOf('get /', at) < 0) return undefined;
-  const rest = view.lower.slice(at + 9, at + 9 + 300);
+  const text = view.text;
+  const at = text.indexOf('/dev/tcp/');
+  if (at < 0 || text.indexOf('GET /', at) < 0) return undefined;
+  const rest = text.slice(at + 9, at + 9 + 300).toLowerCase();
   const slash = rest.indexOf('/');
   if (slash <= 0) return undefined;
   const host = rest.slice(0, slash);
-  const get = view.lower.indexOf('get /', at);
-  const path = view.lower.slice(get + 4, get + 4 + 512).split(/[\s\\"']/, 1)[0] ?? '/';
+  const get = text.indexOf('GET /', at);
+  const path = text.slice(get + 4, get + 4 + 512).split(/[\s\\"']/, 1)[0] ?? '/';
   const url = parseUrl(`http://${host}${path}`);
   const self = view.commands[0];
   if (!url || !self) return undefined;
@@ -248,11 +249,9 @@ function downloadOfDevTcp(view: ProcessView, process: ProcessInfo): Download | u
   return { tool: 'dev-tcp', command: self, urls: [url], output: resolved(target ?? '-', self, process), insecure: false, viaBusybox: false, unusualClient: true };
 }
 
-const downloadMemo = new WeakMap<ProcessView, Download[]>();
-
-/** Every download the process performs (memoised with its view). */
+/** Every download the process performs (kept with its view). */
 export function downloadsOf(view: ProcessView, process: ProcessInfo): Download[] {
-  let list = downloadMemo.get(view);
+  let list = view.memo.downloads as Download[] | undefined;
   if (list) return list;
   list = [];
   for (const command of view.commands) {
@@ -263,7 +262,7 @@ export function downloadsOf(view: ProcessView, process: ProcessInfo): Download[]
   if (code) list.push(code);
   const tcp = downloadOfDevTcp(view, process);
   if (tcp) list.push(tcp);
-  downloadMemo.set(view, list);
+  view.memo.downloads = list;
   return list;
 }
 
@@ -290,7 +289,14 @@ const INTERNAL_RANGES = new Set(['private', 'loopback', 'linkLocal', 'carrierGra
  * `http://3405803821/` that hide an address), else undefined.
  */
 export function ipLiteral(host: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
-  if (ipaddr.isValid(host)) {
+  const first = host.charCodeAt(0);
+  // Names start with a letter (or are labels like 3com.com, which fail the checks below cheaply).
+  if (!(first >= 48 && first <= 57) && !host.includes(':')) return undefined;
+  if (/^[0-9]{1,3}(\.[0-9]{1,3}){3}$/.test(host)) {
+    const parts = host.split('.').map(Number);
+    return parts.every((p) => p <= 255) ? (ipaddr.fromByteArray(parts) as ipaddr.IPv4) : undefined;
+  }
+  if (host.includes(':') && ipaddr.IPv6.isValid(host)) {
     const parsed = ipaddr.parse(host);
     return parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress() ? (parsed as ipaddr.IPv6).toIPv4Address() : parsed;
   }

@@ -88,17 +88,15 @@ function signsOf(command: Command, indicators: Indicators): MiningSigns | undefi
     const eq = raw.startsWith('-') ? raw.indexOf('=') : -1;
     const flag = eq > 0 ? raw.slice(0, eq) : raw;
     const value = eq > 0 ? raw.slice(eq + 1) : args[i + 1];
-    const lower = raw.length > 2048 ? raw.slice(0, 2048).toLowerCase() : raw.toLowerCase();
-    if (lower.includes('stratum')) {
-      const m = STRATUM.exec(lower);
-      if (m) {
+    if (raw.includes('tratum') || raw.includes('TRATUM')) {
+      if (STRATUM.test(raw.slice(0, 2048).toLowerCase())) {
         signs.stratum ??= raw;
         signs.poolIsTarget = true;
         endpoint = true;
       }
     }
-    if (lower.includes('.')) {
-      const host = hostOf(eq > 0 ? lower.slice(eq + 1) : lower);
+    if (raw.includes('.') && (raw.includes('://') || raw.includes(':') || raw.includes('=') || /^[A-Za-z0-9]/.test(raw))) {
+      const host = hostOf((eq > 0 ? raw.slice(eq + 1) : raw).slice(0, 2048));
       if (host && hostInList(host, pools)) {
         signs.poolHost ??= host;
         const prev = args[i - 1];
@@ -119,18 +117,16 @@ function signsOf(command: Command, indicators: Indicators): MiningSigns | undefi
   return any ? signs : undefined;
 }
 
-const memo = new WeakMap<ProcessView, MiningSigns[]>();
-
-/** The mining signs of every command of the process that shows any (memoised with its view). */
+/** The mining signs of every command of the process that shows any (kept with its view). */
 export function miningSignsOf(view: ProcessView, indicators: Indicators): MiningSigns[] {
-  let list = memo.get(view);
+  let list = view.memo.mining as MiningSigns[] | undefined;
   if (list) return list;
   list = [];
   for (const command of view.commands) {
     const s = signsOf(command, indicators);
     if (s) list.push(s);
   }
-  memo.set(view, list);
+  view.memo.mining = list;
   return list;
 }
 

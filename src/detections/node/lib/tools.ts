@@ -8,9 +8,10 @@
  *
  * The reading is one linear scan with no regular expressions, bounded in input (MAX_MATCH_CHARS),
  * commands (MAX_COMMANDS) and nesting (MAX_DEPTH), so attacker-written command lines cost at most
- * what a 64 KiB one does. It is memoised per process object (a WeakMap, so a cache of a pure
- * function that forgets each event with it — not detection state): the thirteen detections that
- * read one event parse it once.
+ * what a 64 KiB one does. The engine hands one event to every detection in turn, so the reading of
+ * the last process is kept (one slot: a cache of a pure function, not detection state — it holds
+ * nothing another event could see) and the detections that read one event parse it once. Readings
+ * derived from it (downloads, mining signs) are kept on the view itself, in `memo`.
  */
 import type { ProcessInfo } from '../../../events/model.js';
 import type { IndicatorEntry, IndicatorList } from '../../../indicators/indicators.js';
@@ -44,8 +45,10 @@ export interface ProcessView {
   commands: Command[];
   /** Inline program text of an interpreter (python -c, perl -e, php -r, ruby -e, node -e). */
   code?: string;
-  /** The whole (bounded) command line, lower-cased, for substring checks. */
-  lower: string;
+  /** The whole command line, bounded to MAX_MATCH_CHARS, for substring checks. */
+  text: string;
+  /** Readings other helpers derive from this view, computed once (keyed by helper). */
+  readonly memo: Record<string, unknown>;
 }
 
 const MAX_COMMANDS = 256;
@@ -76,21 +79,21 @@ export function selfName(process: ProcessInfo): { name: string; viaBusybox: bool
   return applet && !/^[A-Z]/.test(applet) ? { name: basename(applet).toLowerCase(), viaBusybox: true } : { name, viaBusybox: false };
 }
 
-const views = new WeakMap<ProcessInfo, ProcessView>();
+let lastProcess: ProcessInfo | undefined;
+let lastView: ProcessView | undefined;
 
-/** The commands a process runs (itself first), parsed once per process object. */
+/** The commands a process runs (itself first), parsed once for the detections of one event. */
 export function viewOf(process: ProcessInfo): ProcessView {
-  let view = views.get(process);
-  if (!view) {
-    view = buildView(process);
-    views.set(process, view);
+  if (process !== lastProcess || !lastView) {
+    lastView = buildView(process);
+    lastProcess = process;
   }
-  return view;
+  return lastView;
 }
 
 function buildView(process: ProcessInfo): ProcessView {
   const text = process.commandLine.length > MAX_MATCH_CHARS ? process.commandLine.slice(0, MAX_MATCH_CHARS) : process.commandLine;
-  const view: ProcessView = { commands: [], lower: text.toLowerCase() };
+  const view: ProcessView = { commands: [], text, memo: {} };
   const { name, viaBusybox } = selfName(process);
   let args = process.args.slice(viaBusybox ? 2 : 1);
   if (args.length > MAX_COMMANDS) args = args.slice(0, MAX_COMMANDS);
@@ -467,11 +470,11 @@ export function namesOf(command: Command): string[] {
   return names;
 }
 
-const EXTENSIONS = ['.sh', '.py', '.pl', '.rb', '.php', '.js', '.bin', '.elf', '.out', '.exe', '.x86_64', '.amd64'];
+const EXTENSIONS = new Set(['sh', 'py', 'pl', 'rb', 'php', 'js', 'bin', 'elf', 'out', 'exe', 'x86_64', 'amd64']);
 
 function stripExtension(name: string): string | undefined {
-  for (const ext of EXTENSIONS) if (name.length > ext.length && name.endsWith(ext)) return name.slice(0, -ext.length);
-  return undefined;
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && EXTENSIONS.has(name.slice(dot + 1)) ? name.slice(0, dot) : undefined;
 }
 
 /** A name list compiled for lookups: exact names (with or without extension) and prefix names. */
