@@ -247,3 +247,41 @@ export function forwardHosts(spec: string): string[] {
   if (parts.length === 3) return [parts[1]!];
   return [];
 }
+
+/** Programs that make HTTP requests from a command line (clients and interpreters given code). */
+const HTTP_CLIENT_NAMES = new Set(['curl', 'wget', 'wget2', 'http', 'https', 'httpie', 'xh', 'aria2c', 'lwp-request', 'get', 'head', 'post', 'fetch', 'nc', 'ncat', 'socat', 'openssl', 'telnet', 'invoke-webrequest', 'invoke-restmethod', 'iwr', 'irm']);
+const INTERPRETER_PREFIXES = ['python', 'perl', 'php', 'ruby', 'node', 'nodejs', 'pwsh', 'powershell', 'deno', 'bun', 'lua'];
+
+/** True for a program that can send an HTTP request given on its command line. */
+export function isHttpClient(name: string): boolean {
+  const n = name.toLowerCase();
+  if (HTTP_CLIENT_NAMES.has(n)) return true;
+  return INTERPRETER_PREFIXES.some((p) => n === p || (n.startsWith(p) && /^[0-9.]+$/.test(n.slice(p.length))) || n === p + '.exe');
+}
+
+/**
+ * Where a command line refers to one of `hosts` (lower-case), with or without a scheme: the host and
+ * what follows it up to the end of the URL ('169.254.169.254/latest/api/token').
+ */
+export function hostReferences(text: string, hosts: readonly string[]): { host: string; path: string }[] {
+  const lower = clip(text).toLowerCase();
+  const out: { host: string; path: string }[] = [];
+  for (const host of hosts) {
+    let from = 0;
+    while (out.length < MAX_URLS) {
+      const at = lower.indexOf(host, from);
+      if (at < 0) break;
+      from = at + host.length;
+      // The host must stand alone: not the tail of a longer name or address.
+      const before = at > 0 ? lower[at - 1]! : ' ';
+      if (/[a-z0-9.-]/.test(before) || /[a-z0-9-]/.test(lower[from] ?? ' ')) continue;
+      let end = from;
+      while (end < lower.length && !URL_END.has(lower[end]!)) end++;
+      let rest = lower.slice(from, end);
+      if (rest.startsWith(']')) rest = rest.slice(1);
+      if (rest.startsWith(':')) rest = rest.slice(rest.indexOf('/') >= 0 ? rest.indexOf('/') : rest.length);
+      out.push({ host, path: rest || '/' });
+    }
+  }
+  return out;
+}

@@ -247,6 +247,11 @@ function collect(script: string, out: SimpleCommand[], level: number): void {
     if (out.length >= MAX_COMMANDS) return;
     out.push(command);
     if (level >= MAX_NESTING) continue;
+    // Command substitutions run commands too: TOKEN=$(curl …), `id`.
+    for (const word of command.words) {
+      const inner = substitutionOf(word);
+      if (inner) collect(inner, out, level + 1);
+    }
     const real = unwrap(command.words);
     const name = real.length ? basename(real[0]!) : '';
     if (SHELL_NAMES.has(name)) {
@@ -254,6 +259,18 @@ function collect(script: string, out: SimpleCommand[], level: number): void {
       if (c > 0 && c + 1 < real.length) collect(real[c + 1]!, out, level + 1);
     }
   }
+}
+
+/** The text inside the first `$( … )` or backticks of a word, if any. */
+function substitutionOf(word: string): string | undefined {
+  const dollar = word.indexOf('$(');
+  if (dollar >= 0) {
+    const close = word.lastIndexOf(')');
+    return close > dollar + 2 ? word.slice(dollar + 2, close) : undefined;
+  }
+  const tick = word.indexOf('`');
+  const back = word.lastIndexOf('`');
+  return back > tick + 1 ? word.slice(tick + 1, back) : undefined;
 }
 
 /** Shell program names (the interpreters that give `-c` scripts and interactive sessions). */
