@@ -9,7 +9,7 @@
  */
 import { defineDetection } from '../../engine/detection.js';
 import { basename, entitiesOf, placeOf } from './lib/process.js';
-import { commandName, commandsOf, SHELL_NAMES, splitCommands, unwrap } from './lib/shells.js';
+import { commandName, commandsOf, SHELL_NAMES, splitCommands, unwrap, wrappersOf } from './lib/shells.js';
 
 const TEMP_DIRS = ['/tmp/', '/var/tmp/', '/dev/shm/', '/run/shm/', '/run/lock/', '/var/run/lock/'];
 const INTERPRETERS = ['python', 'perl', 'ruby', 'php', 'node', 'lua', 'java'];
@@ -63,9 +63,9 @@ export default defineDetection({
   detect(event) {
     for (const c of commandsOf(event.process)) {
       const words = c.words;
-      // nohup must be the command run (wrappers and assignments before it aside), not an argument.
+      // nohup must be a wrapper of the command run, not an argument (`grep nohup …`).
+      if (!wrappersOf(words).includes('nohup')) continue;
       const at = words.findIndex((w) => basename(w) === 'nohup');
-      if (at < 0 || unwrap(words.slice(0, at)).length > 0) continue;
       const file = runsSuspectFile(words.slice(at + 1), event.process.cwd);
       if (!file) continue;
       return {

@@ -170,10 +170,22 @@ const WRAPPERS_WITH_OPERAND = new Set(['timeout', 'chroot', 'su-exec', 'gosu']);
 /**
  * The words of the command really run: leading `VAR=value` assignments and wrappers
  * (`env -i X=1 nohup timeout 5 cmd …`, `busybox nc …`) skipped. Returns the words from the
- * program on; empty when nothing is left.
+ * program on. A wrapper with nothing after it is itself the command (`env` prints the
+ * environment, `nohup` alone fails): its words are returned.
  */
 export function unwrap(words: readonly string[]): string[] {
+  return words.slice(unwrapped(words).start);
+}
+
+/** The basenames of the wrappers a command line goes through before its program (`['sudo', 'nohup']`). */
+export function wrappersOf(words: readonly string[]): string[] {
+  return unwrapped(words).wrappers;
+}
+
+function unwrapped(words: readonly string[]): { start: number; wrappers: string[] } {
+  const wrappers: string[] = [];
   let i = 0;
+  let lastWrapper = -1;
   for (let guard = 0; guard < 16 && i < words.length; guard++) {
     const w = words[i]!;
     if (isAssignment(w)) {
@@ -182,10 +194,13 @@ export function unwrap(words: readonly string[]): string[] {
     }
     const name = basename(w);
     if (name === 'busybox' && i + 1 < words.length && !words[i + 1]!.startsWith('-')) {
+      wrappers.push(name);
       i++;
       break;
     }
     if (!WRAPPERS.has(name)) break;
+    wrappers.push(name);
+    lastWrapper = i;
     i++;
     while (i < words.length && (words[i]!.startsWith('-') || (name === 'env' && isAssignment(words[i]!)))) {
       // Options that take a value (`sudo -u user`, `timeout -s KILL`, `nice -n 5`) swallow the next word.
@@ -194,7 +209,8 @@ export function unwrap(words: readonly string[]): string[] {
     }
     if (WRAPPERS_WITH_OPERAND.has(name) && i < words.length) i++;
   }
-  return words.slice(i);
+  if (i >= words.length && lastWrapper >= 0) return { start: lastWrapper, wrappers: wrappers.slice(0, -1) };
+  return { start: Math.min(i, words.length), wrappers };
 }
 
 function isAssignment(word: string): boolean {
