@@ -135,6 +135,7 @@ export function splitCommands(script: string): SimpleCommand[] {
       // A redirection operator is a word of its own even when written against its target.
       let op = c;
       while (i + 1 < text.length && (text[i + 1] === '>' || text[i + 1] === '&') && op.length < 3) op += text[++i];
+      if (op.endsWith('&')) while (i + 1 < text.length && op.length < 12 && ((text[i + 1]! >= '0' && text[i + 1]! <= '9') || text[i + 1] === '-')) op += text[++i];
       inWord = true;
       word = op;
       endWord();
@@ -144,6 +145,8 @@ export function splitCommands(script: string): SimpleCommand[] {
       // 2>&1, 0<&196: the fd number belongs to the redirection.
       let op = word + c;
       while (i + 1 < text.length && (text[i + 1] === '>' || text[i + 1] === '&') && op.length < 6) op += text[++i];
+      // 2>&1, >&- : the fd duplicated belongs to the operator.
+      if (op.endsWith('&')) while (i + 1 < text.length && op.length < 12 && ((text[i + 1]! >= '0' && text[i + 1]! <= '9') || text[i + 1] === '-')) op += text[++i];
       word = op;
       endWord();
       continue;
