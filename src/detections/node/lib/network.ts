@@ -2,15 +2,16 @@
  * @module detections/node/lib/network
  * Where a command line points on the network: URLs and `host:port` pairs found in it (by index
  * scans, not backtracking patterns, and bounded in count), whether an address is loopback,
- * private or public, whether a host is a cloud metadata endpoint or the Kubernetes API server,
- * and whether a `net.connect` goes anywhere that matters.
+ * on the internet, whether a host is the Kubernetes API server, references to given hosts
+ * (metadata endpoints) with or without a scheme, ssh invocations and their forwards, and which
+ * programs send HTTP requests.
  */
 import type { NetConnectEvent } from '../../../events/model.js';
 import { canonicalIp, isNonPublicIp } from '../../../indicators/ip.js';
 import { MAX_MATCH_CHARS } from './process.js';
 
 /** Most URLs taken from one command line. */
-export const MAX_URLS = 32;
+const MAX_URLS = 32;
 
 export interface UrlRef {
   scheme: string;
@@ -85,7 +86,7 @@ export function splitHostPort(text: string): { host: string; port?: number } | u
   return { host: t.slice(0, colon), port: portOf(t.slice(colon + 1)) };
 }
 
-export function portOf(text: string): number | undefined {
+function portOf(text: string): number | undefined {
   if (!/^[0-9]{1,5}$/.test(text)) return undefined;
   const n = Number(text);
   return n <= 65535 ? n : undefined;
@@ -112,16 +113,6 @@ export function isExternalHost(host: string): boolean {
 
 const LOCAL_SUFFIXES = ['.local', '.internal', '.svc', '.svc.cluster.local', '.cluster.local', '.localdomain', '.lan', '.home.arpa', '.intranet', '.corp'];
 
-/** Cloud instance-metadata endpoints (Azure, AWS, GCP, Oracle, OpenStack share 169.254.169.254). */
-const METADATA_HOSTS = new Set(['169.254.169.254', 'fd00:ec2::254', 'metadata.google.internal', 'metadata.goog', 'metadata', '100.100.100.200', 'instance-data', 'instance-data.ec2.internal']);
-
-export function isMetadataHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/\.$/, '');
-  if (METADATA_HOSTS.has(h)) return true;
-  const ip = canonicalIp(h);
-  return ip !== undefined && METADATA_HOSTS.has(ip);
-}
-
 /**
  * The in-cluster names of the Kubernetes API server: `kubernetes`, `kubernetes.default`,
  * `kubernetes.default.svc` and `kubernetes.default.svc.<cluster domain>`, and the environment
@@ -144,23 +135,6 @@ export function mentionsApiServerVariable(lowerText: string): boolean {
 /** A connection that left the machine: an inet connection to a non-loopback address. */
 export function isRemoteConnect(event: NetConnectEvent): boolean {
   return event.family !== 'unix' && !isLoopback(event.remoteAddress);
-}
-
-/** A connection to a public internet address. */
-export function isPublicConnect(event: NetConnectEvent): boolean {
-  return event.family !== 'unix' && canonicalIp(event.remoteAddress) !== undefined && !isNonPublicIp(event.remoteAddress);
-}
-
-/** Words that look like `host:port` or an IP literal, taken from argv (URLs aside). */
-export function hostPortWords(words: readonly string[]): { host: string; port?: number }[] {
-  const out: { host: string; port?: number }[] = [];
-  for (const w of words) {
-    if (out.length >= MAX_URLS) break;
-    if (w.startsWith('-') || w.includes('://') || w.includes('/')) continue;
-    const hp = splitHostPort(w);
-    if (hp && (hp.port !== undefined || canonicalIp(hp.host) !== undefined)) out.push(hp);
-  }
-  return out;
 }
 
 function clip(text: string): string {

@@ -10,9 +10,9 @@ import type { ProcessInfo } from '../../../events/model.js';
 import { basename, isShell, MAX_MATCH_CHARS, programName, shellScript } from './process.js';
 
 /** Most simple commands taken from one script; the rest is ignored (the head carries the intent). */
-export const MAX_COMMANDS = 128;
+const MAX_COMMANDS = 128;
 /** Most words kept per simple command. */
-export const MAX_WORDS = 128;
+const MAX_WORDS = 128;
 /** How deep `sh -c "bash -c '…'"` is followed. */
 const MAX_NESTING = 3;
 
