@@ -1,0 +1,95 @@
+/**
+ * K8S.NODE_KubernetesAPI — a process in a container calls the Kubernetes API by hand:
+ * - kubectl (or oc) with any verb that reaches the API server (auth can-i, get secrets, create,
+ *   exec…; client-only commands — config, completion, version --client, help — do not);
+ * - curl/wget/interpreters to the API server's in-cluster names (kubernetes.default.svc…), to
+ *   $KUBERNETES_SERVICE_HOST, to the `kubernetes` Service's ClusterIP when the inventory knows
+ *   it, or to /api or /apis paths anywhere with `Authorization: Bearer` — and any bearer request
+ *   in a script that reads the pod's service-account token.
+ * Unauthenticated probes of /healthz, /livez, /readyz and /version are connectivity checks, not
+ * API use, and are skipped. Images whose job is to call the API (data/indicators/
+ * kubernetes-tooling-images.yaml: Argo, Flux, Tekton, kubectl images, CI runners) are silent.
+ * On the node itself, kubectl is an administrator's tool: not this type.
+ */
+import { defineDetection } from '../../engine/detection.js';
+import type { DetectionContext } from '../../engine/detection.js';
+import type { ContainerContext } from '../../events/model.js';
+import { isHttpClient, isKubernetesApiHost, mentionsApiServerVariable, urlsIn } from './lib/network.js';
+import { entitiesOf, placeOf } from './lib/process.js';
+import { commandName, commandsOf, lowerText, unwrap } from './lib/shells.js';
+
+/** kubectl commands that never contact the API server. */
+const CLIENT_ONLY = new Set(['config', 'completion', 'help', 'plugin', 'kustomize', 'options', '--help', '-h']);
+const PROBE_PATHS = ['/healthz', '/livez', '/readyz', '/version'];
+const TOKEN_PATHS = ['/run/secrets/kubernetes.io/serviceaccount', '/var/run/secrets/tokens/'];
+
+/** The image reference without tag or digest. */
+function repositoryOf(image: string): string {
+  const at = image.indexOf('@');
+  const noDigest = at >= 0 ? image.slice(0, at) : image;
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+}
+
+export function isToolingImage(container: ContainerContext, ctx: DetectionContext, list: string): boolean {
+  if (!container.image) return false;
+  const repo = repositoryOf(container.image.toLowerCase());
+  return ctx.indicators.list(list).entries.some((e) => {
+    const v = e.value.toLowerCase();
+    return v.endsWith('/') ? repo.startsWith(v) : repo === v;
+  });
+}
+
+function kubectlCall(words: readonly string[]): string | undefined {
+  const real = unwrap(words);
+  const name = commandName(real);
+  if (name !== 'kubectl' && name !== 'oc') return undefined;
+  const verbs = real.slice(1).filter((w) => !w.startsWith('-'));
+  const verb = verbs[0];
+  if (!verb || CLIENT_ONLY.has(verb)) return undefined;
+  if (verb === 'version' && real.includes('--client')) return undefined;
+  return `${name} ${verbs.slice(0, 3).join(' ')}`;
+}
+
+function apiServerIp(ctx: DetectionContext): string | undefined {
+  const service = ctx.inventory.get('Service', 'default', 'kubernetes') as { spec?: { clusterIP?: unknown } } | undefined;
+  return typeof service?.spec?.clusterIP === 'string' ? service.spec.clusterIP : undefined;
+}
+
+export default defineDetection({
+  type: 'K8S.NODE_KubernetesAPI',
+  kinds: ['process.exec'],
+  summary: 'A process in {place} called the Kubernetes API ({request}) from image {image}: {commandLine}',
+  detect(event, ctx) {
+    const container = event.container;
+    if (!container || isToolingImage(container, ctx, 'kubernetes-tooling-images')) return undefined;
+    const commands = commandsOf(event.process);
+    const script = lowerText(event.process.commandLine);
+    const readsToken = TOKEN_PATHS.some((p) => script.includes(p));
+    const clusterIp = apiServerIp(ctx);
+    let request: string | undefined;
+    for (const [index, c] of commands.entries()) {
+      if (index === 0 && commands.length > 1) continue;
+      request = kubectlCall(c.words);
+      if (request) break;
+      const client = commandName(c.words);
+      if (!isHttpClient(client)) continue;
+      const text = lowerText(c.text);
+      const bearer = text.includes('authorization: bearer') || text.includes('authorization:bearer') || text.includes('--oauth2-bearer');
+      const urls = urlsIn(text);
+      const api = urls.find((u) => isKubernetesApiHost(u.host) || u.host === clusterIp || (bearer && (u.path.startsWith('/api/') || u.path.startsWith('/apis/') || u.path === '/api' || u.path === '/apis')));
+      const viaVariable = mentionsApiServerVariable(text);
+      if (!api && !viaVariable && !(bearer && readsToken)) continue;
+      if (!bearer && api && PROBE_PATHS.some((p) => api.path === p || api.path.startsWith(p + '?'))) continue;
+      request = `${client} ${api ? api.text : 'with the service-account token'}`;
+      break;
+    }
+    if (!request) return undefined;
+    return {
+      entities: entitiesOf(event),
+      facts: { place: placeOf(event), request, image: container.image, commandLine: event.process.commandLine },
+      key: [event.cluster, event.node, container.id, 'kubernetes-api'].join('|'),
+    };
+  },
+});

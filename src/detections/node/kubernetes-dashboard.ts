@@ -1,0 +1,66 @@
+/**
+ * K8S.NODE_KubernetesDashboard — a process in a container sends a request to the Kubernetes
+ * Dashboard: by its Service's DNS names (kubernetes-dashboard, kubernetes-dashboard-kong-proxy,
+ * kubernetes-dashboard-web/-api of the v7 chart, in any namespace), by the API server's service
+ * proxy (`/api/v1/namespaces/…/services/https:kubernetes-dashboard:/proxy`), or by the ClusterIP
+ * of a Service of that name when the inventory knows it; through curl, wget or an interpreter.
+ * The Dashboard's own images (kubernetesui/*) are silent: its components talk to each other.
+ */
+import { defineDetection } from '../../engine/detection.js';
+import type { DetectionContext } from '../../engine/detection.js';
+import { isHttpClient, urlsIn } from './lib/network.js';
+import { entitiesOf, placeOf } from './lib/process.js';
+import { commandName, commandsOf, lowerText } from './lib/shells.js';
+
+const SERVICE_NAMES = ['kubernetes-dashboard', 'kubernetes-dashboard-kong-proxy', 'kubernetes-dashboard-web', 'kubernetes-dashboard-api', 'kubernetes-dashboard-auth'];
+const NAMESPACES = ['kubernetes-dashboard', 'kube-system'];
+
+function isDashboardHost(host: string, ips: ReadonlySet<string>): boolean {
+  if (ips.has(host)) return true;
+  const first = host.split('.')[0]!;
+  return SERVICE_NAMES.includes(first);
+}
+
+/** The API server's service proxy to a dashboard Service: …/services/https:kubernetes-dashboard:/proxy/. */
+function isProxyPath(path: string): boolean {
+  const at = path.indexOf('/services/');
+  if (at < 0 || !path.includes('/proxy', at)) return false;
+  const service = path.slice(at + '/services/'.length).split('/')[0]!;
+  return service.split(':').some((part) => SERVICE_NAMES.includes(part));
+}
+
+function dashboardIps(ctx: DetectionContext): Set<string> {
+  const ips = new Set<string>();
+  for (const ns of NAMESPACES) {
+    for (const name of SERVICE_NAMES) {
+      const svc = ctx.inventory.get('Service', ns, name) as { spec?: { clusterIP?: unknown } } | undefined;
+      if (typeof svc?.spec?.clusterIP === 'string' && svc.spec.clusterIP !== 'None') ips.add(svc.spec.clusterIP);
+    }
+  }
+  return ips;
+}
+
+export default defineDetection({
+  type: 'K8S.NODE_KubernetesDashboard',
+  kinds: ['process.exec'],
+  summary: 'A {client} process in {place} sent a request to the Kubernetes Dashboard ({url}): {commandLine}',
+  detect(event, ctx) {
+    const container = event.container;
+    if (!container || (container.image ?? '').toLowerCase().includes('kubernetesui/')) return undefined;
+    const commands = commandsOf(event.process);
+    const ips = dashboardIps(ctx);
+    for (const [index, c] of commands.entries()) {
+      if (index === 0 && commands.length > 1) continue;
+      const client = commandName(c.words);
+      if (!isHttpClient(client)) continue;
+      const url = urlsIn(lowerText(c.text)).find((u) => isDashboardHost(u.host, ips) || isProxyPath(u.path));
+      if (!url) continue;
+      return {
+        entities: { ...entitiesOf(event), remoteAddress: url.host },
+        facts: { client, place: placeOf(event), url: url.text, commandLine: event.process.commandLine },
+        key: [event.cluster, event.node, container.id, 'kubernetes-dashboard'].join('|'),
+      };
+    }
+    return undefined;
+  },
+});
