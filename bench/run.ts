@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { benchAgentLive } from './agent-live.js';
 import { writeAuditStream } from './audit-stream.js';
 import { benchLinuxAudit } from './linux-audit.js';
+import { benchNodeDetections } from './node-detections.js';
 import { benchProcfs } from './procfs.js';
 import { benchTetragon } from './tetragon.js';
 
@@ -62,8 +63,8 @@ try {
   console.log(`ratio scan / baseline: ${(rate(scanned) / rate(parse)).toFixed(2)}x`);
 
   console.log('');
-  console.log('node telemetry decoding (in process)          events/s');
-  for (const bench of [benchLinuxAudit, benchTetragon]) {
+  console.log('node telemetry (in process)                    events/s');
+  for (const bench of [benchLinuxAudit, benchTetragon, benchNodeDetections]) {
     const r = await bench();
     console.log(`${r.name.padEnd(40)} ${String(r.eventsPerSecond).padStart(12)}   (${r.events} events)`);
   }
