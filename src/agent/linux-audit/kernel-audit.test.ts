@@ -5,71 +5,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { FileAccessEvent, NamespaceChangeEvent, NetConnectEvent, PipelineLossEvent, ProcessExecEvent, VigilEvent } from '../../events/model.js';
 import type { DecodeIssue } from '../../sources/format.js';
 import { auditctl, auditStatus } from './auditctl.js';
 import { LinuxAuditAgent } from './agent.js';
-
-function which(binary: string): string | undefined {
-  for (const dir of ['/usr/sbin', '/sbin', '/usr/bin', '/bin']) if (existsSync(join(dir, binary))) return join(dir, binary);
-  return undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    // A zombie still answers kill(0); its state letter in /proc says it is gone.
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
+import { alive, kernelAuditLock, makeContainerCgroup, waitFor, which } from '../../testing/kernel.js';
 
 function run(file: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => execFile(file, args, (error) => (error ? reject(error) : resolve())));
 }
 
-async function waitFor<T>(what: string, find: () => T | undefined, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** A cgroup v2 directory tree shaped like a containerd pod container under the systemd driver. */
-function makeContainerCgroup(): { procs: string; id: string; podUid: string; remove: () => void } {
-  const root = existsSync('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified';
-  assert.ok(existsSync(join(root, 'cgroup.procs')), `no cgroup v2 hierarchy at ${root}`);
-  const id = randomBytes(32).toString('hex');
-  const podUid = randomUUID();
-  const pod = podUid.replace(/-/g, '_');
-  const levels = ['kubepods.slice', 'kubepods-besteffort.slice', `kubepods-besteffort-pod${pod}.slice`, `cri-containerd-${id}.scope`];
-  const made: string[] = [];
-  let dir = root;
-  for (const level of levels) {
-    dir = join(dir, level);
-    if (!existsSync(dir)) {
-      mkdirSync(dir);
-      made.push(dir);
-    }
-  }
-  return {
-    procs: join(dir, 'cgroup.procs'),
-    id,
-    podUid,
-    remove: () => {
-      for (const d of made.reverse()) rmdirSync(d);
-    },
-  };
-}
-
 test('REAL kernel audit: Vigil rules, auditd log, real commands in namespaces and a container cgroup', async (t) => {
+  t.after(await kernelAuditLock());
   const auditctlPath = which('auditctl');
   const auditdPath = which('auditd');
   assert.ok(auditctlPath && auditdPath, 'auditctl/auditd not found: install the Debian package "auditd" (apt-get install -y auditd); this test must run, not skip');
@@ -194,6 +143,7 @@ test('REAL kernel audit: Vigil rules, auditd log, real commands in namespaces an
 });
 
 test('REAL kernel audit: the af_unix plugin socket delivers records with EOE', async (t) => {
+  t.after(await kernelAuditLock());
   const auditctlPath = which('auditctl');
   const auditdPath = which('auditd');
   assert.ok(auditctlPath && auditdPath, 'auditctl/auditd not found: install the Debian package "auditd" (apt-get install -y auditd); this test must run, not skip');
