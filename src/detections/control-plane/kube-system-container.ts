@@ -18,7 +18,7 @@ import { defineDetection, type DetectionContext } from '../../engine/detection.j
 import type { K8sAuditEvent, K8sObject, K8sObjectEvent } from '../../events/model.js';
 import { containersOf, podSpecOf, type ContainerSpec } from '../../inventory/pod-spec.js';
 import { actingUser } from '../../alerts/entities.js';
-import { matchesRepository, MAX_IMAGE_CHARS, parseImageRef, parseRepositoryPattern } from './lib/images.js';
+import { matchesRepository, MAX_IMAGE_CHARS, parseImageRef, parseRepositoryPattern } from '../../inventory/image-ref.js';
 import { containerEntities, WORKLOAD_AUDIT_INDEX, workloadChange, type WorkloadChange } from './lib/workloads.js';
 
 const NAMESPACE = 'kube-system';

@@ -10,8 +10,8 @@
  * as it was does not fire again.
  */
 import { defineDetection, type DetectionContext } from '../../engine/detection.js';
+import { containsSegments, parseImageRef } from '../../inventory/image-ref.js';
 import type { ContainerSpec } from '../../inventory/pod-spec.js';
-import { containsSegments, parseImageRef } from './lib/images.js';
 import { containerEntities, newlyMatching, WORKLOAD_AUDIT_INDEX, workloadChange } from './lib/workloads.js';
 
 /** Longest text searched in one argument or environment value. */

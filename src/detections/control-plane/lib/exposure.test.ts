@@ -1,7 +1,7 @@
 /**
  * The exposure detections on snapshot and watch objects (`k8s.object`, for which no fixture file
  * format exists yet), the cases the fixtures cannot express (order of arrival across kinds,
- * settings, repeats), and the pure helpers of lib/exposure.ts.
+ * settings, repeats), and the pure helpers of lib/exposure.ts (image references: inventory/image-ref.test.ts).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -18,7 +18,7 @@ import broadRange from '../exposed-postgres-broad-ip-range.js';
 import trustAuth from '../exposed-postgres-trust-auth.js';
 import redis from '../exposed-redis.js';
 import exposedService from '../exposed-service.js';
-import { loadBalancerExposure, parseImage, repositoryMatches } from './exposure.js';
+import { loadBalancerExposure } from './exposure.js';
 
 type ExposureDetection = Detection<'k8s.audit' | 'k8s.object'>;
 
@@ -144,16 +144,10 @@ test('load balancer exposure: internal annotations, source ranges, other types',
   assert.deepEqual(svc({}, { 'service.beta.kubernetes.io/load-balancer-source-ranges': ' 0.0.0.0/0 , ::/0' })?.sourceRanges, ['0.0.0.0/0', '::/0']);
 });
 
-test('image references: registries, Docker Hub library, tags, digests, mirrors', () => {
-  assert.deepEqual(parseImage('redis'), { registry: undefined, repository: 'redis', tag: undefined, digest: undefined });
-  assert.deepEqual(parseImage('docker.io/library/postgres:16@sha256:abc'), { registry: 'docker.io', repository: 'postgres', tag: '16', digest: 'sha256:abc' });
-  assert.equal(parseImage('localhost:5000/team/redis:7')?.repository, 'team/redis');
-  assert.equal(parseImage('')?.repository, undefined);
-  assert.ok(repositoryMatches('mirror/kubernetesui/dashboard', 'kubernetesui/dashboard'));
-  assert.ok(!repositoryMatches('kubernetesui/metrics-scraper', 'kubernetesui/dashboard'));
-  assert.ok(repositoryMatches('jupyter/scipy-notebook', 'jupyter/*-notebook'));
-  assert.ok(!repositoryMatches('jupyter/notebook-tools', 'jupyter/*-notebook'));
-  assert.ok(!repositoryMatches('oliver006/redis_exporter', 'redis'));
-  // Long crafted input is cut, not matched slowly.
-  assert.ok(!repositoryMatches(parseImage('a'.repeat(100_000) + '/redis')!.repository, 'jupyter/*-notebook'));
+test('image entries: official images, mirrors, other registries and tag matching whatever the case', () => {
+  const scope = (image: string) => [deployment('w', 'app', [{ name: 's', image, ports: [{ containerPort: 2376 }] }]), service('w', 'docker', lb(2376))].map((o) => snapshot(o));
+  assert.equal(run(exposedService, scope('docker:24.0-DinD')).alerts.length, 1, 'tagContains dind, tag written in capitals');
+  assert.equal(run(exposedService, scope('registry.example.com/library/docker:24.0-dind')).alerts.length, 1, 'library/ of another registry');
+  assert.equal(run(exposedService, scope('mirror.example.com/hub/library/docker:dind')).alerts.length, 1, 'proxy cache prefix');
+  assert.equal(run(exposedService, scope('docker:24.0-cli')).alerts.length, 0, 'not the daemon');
 });

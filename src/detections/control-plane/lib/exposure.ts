@@ -23,6 +23,7 @@ import type { AlertEntities } from '../../../alerts/alert.js';
 import { auditEntities } from '../../../alerts/entities.js';
 import type { DetectionContext, Finding } from '../../../engine/detection.js';
 import type { K8sAuditEvent, K8sObject, K8sObjectEvent } from '../../../events/model.js';
+import { endsWithSegments, parseImageRef } from '../../../inventory/image-ref.js';
 import type { Inventory } from '../../../inventory/inventory.js';
 import {
   containersOf,
@@ -43,73 +44,6 @@ const MAX_RANGES = 256;
 /** Audit index: the requests that can complete an exposure. */
 export function exposureAuditIndex(extra: readonly string[] = []) {
   return { verbs: ['create', 'update', 'patch'], resources: ['services', ...WORKLOAD_RESOURCES, ...extra] } as const;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Image references
-
-export interface ImageRef {
-  registry?: string;
-  /** Path without registry and without Docker Hub's `library/`, lower-case: 'bitnami/redis'. */
-  repository: string;
-  tag?: string;
-  digest?: string;
-}
-
-/** Splits `registry/path:tag@digest`. Undefined for an empty reference. */
-export function parseImage(image: string): ImageRef | undefined {
-  let rest = image.trim().toLowerCase().slice(0, MAX_MATCH_CHARS);
-  if (!rest) return undefined;
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  let tag: string | undefined;
-  const colon = rest.lastIndexOf(':');
-  if (colon > rest.lastIndexOf('/')) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  let registry: string | undefined;
-  const slash = rest.indexOf('/');
-  if (slash > 0) {
-    const first = rest.slice(0, slash);
-    if (first.includes('.') || first.includes(':') || first === 'localhost') {
-      registry = first;
-      rest = rest.slice(slash + 1);
-    }
-  }
-  if (rest.startsWith('library/')) rest = rest.slice('library/'.length);
-  return rest ? { registry, repository: rest, tag, digest } : undefined;
-}
-
-/** A glob segment where `*` stands for any text; matched with indexOf, never a regex. */
-function globMatches(text: string, pattern: string): boolean {
-  const parts = pattern.split('*');
-  if (parts.length === 1) return text === pattern;
-  if (!text.startsWith(parts[0]!)) return false;
-  let at = parts[0]!.length;
-  for (const part of parts.slice(1, -1)) {
-    const found = text.indexOf(part, at);
-    if (found < 0) return false;
-    at = found + part.length;
-  }
-  const last = parts[parts.length - 1]!;
-  return text.length - last.length >= at && text.endsWith(last);
-}
-
-/**
- * Whether a repository path ends with the pattern's segments ('bitnami/redis' matches
- * 'mirror/bitnami/redis'; 'redis' matches any '…/redis'), so registry mirrors still match.
- */
-export function repositoryMatches(repository: string, pattern: string): boolean {
-  const segments = repository.split('/');
-  const wanted = pattern.toLowerCase().split('/');
-  if (wanted.length > segments.length) return false;
-  const offset = segments.length - wanted.length;
-  return wanted.every((p, i) => globMatches(segments[offset + i]!, p));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -393,13 +327,13 @@ export function argWords(container: ContainerSpec): string[] {
 
 /** The entry whose application the target runs and reaches on its port, if any. */
 export function matchTarget(target: Target, entries: readonly AppEntry[]): AppEntry | undefined {
-  const image = parseImage(target.container.image);
+  const image = parseImageRef(target.container.image);
   const imageText = target.container.image.toLowerCase().slice(0, MAX_MATCH_CHARS);
   for (const entry of entries) {
     if (entry.args && !entry.args.some((a) => argWords(target.container).includes(a))) continue;
     if (entry.match === 'image') {
-      if (!image || !repositoryMatches(image.repository, entry.value)) continue;
-      if (entry.tagContains && !(image.tag ?? '').includes(entry.tagContains)) continue;
+      if (!image || !endsWithSegments(image.path, entry.value)) continue;
+      if (entry.tagContains && !(image.tag ?? '').toLowerCase().includes(entry.tagContains)) continue;
       if (onApplicationPort(target, entry)) return entry;
     } else if (entry.match === 'port') {
       if (String(target.port) !== entry.value) continue;
