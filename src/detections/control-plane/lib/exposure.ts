@@ -18,11 +18,11 @@
  * - A finding is raised only when the verdict turns from "no" to "yes", so re-applies and the
  *   ReplicaSets and Pods a Deployment creates after it do not repeat it.
  */
-import ipaddr from 'ipaddr.js';
 import type { AlertEntities } from '../../../alerts/alert.js';
 import { auditEntities } from '../../../alerts/entities.js';
 import type { DetectionContext, Finding } from '../../../engine/detection.js';
 import type { K8sAuditEvent, K8sObject, K8sObjectEvent } from '../../../events/model.js';
+import { cidrContains, parseCidr, type Cidr } from '../../../indicators/ip.js';
 import { endsWithSegments, parseImageRef } from '../../../inventory/image-ref.js';
 import type { Inventory } from '../../../inventory/inventory.js';
 import {
@@ -48,35 +48,6 @@ export function exposureAuditIndex(extra: readonly string[] = []) {
 
 // ---------------------------------------------------------------------------------------------
 // Addresses
-
-export interface Cidr {
-  text: string;
-  family: 'ipv4' | 'ipv6';
-  prefix: number;
-  address: ipaddr.IPv4 | ipaddr.IPv6;
-}
-
-/** Parses a CIDR (a bare address is a /32 or /128); IPv4-mapped IPv6 ranges become IPv4. */
-export function parseCidr(text: string): Cidr | undefined {
-  const s = text.trim().slice(0, 64);
-  try {
-    const [address, prefix] = s.includes('/') ? ipaddr.parseCIDR(s) : [ipaddr.parse(s), s.includes(':') ? 128 : 32];
-    if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() && prefix >= 96) {
-      return { text: s, family: 'ipv4', prefix: prefix - 96, address: (address as ipaddr.IPv6).toIPv4Address() };
-    }
-    return { text: s, family: address.kind(), prefix, address };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether `inner` lies entirely inside `outer`. */
-export function cidrContains(outer: Cidr, inner: Cidr): boolean {
-  if (outer.family !== inner.family || inner.prefix < outer.prefix) return false;
-  return outer.family === 'ipv4'
-    ? (inner.address as ipaddr.IPv4).match(outer.address as ipaddr.IPv4, outer.prefix)
-    : (inner.address as ipaddr.IPv6).match(outer.address as ipaddr.IPv6, outer.prefix);
-}
 
 /** Address space no Internet client comes from (RFC 1918, CGNAT, loopback, link-local, ULA). */
 const NON_INTERNET = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', 'fc00::/7', 'fe80::/10', '::1/128'].map(
