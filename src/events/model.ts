@@ -188,19 +188,10 @@ export interface ProcessExecEvent extends NodeEventCommon {
   kind: 'process.exec';
 }
 
-export type FileOperation =
-  | 'open'
-  | 'read'
-  | 'write'
-  | 'create'
-  | 'unlink'
-  | 'rename'
-  | 'link'
-  | 'symlink'
-  | 'chmod'
-  | 'chown'
-  | 'truncate'
-  | 'utimes';
+/** The file operations of `file.access`; a constant so that the runtime schema checks the same list. */
+export const FILE_OPERATIONS = ['open', 'read', 'write', 'create', 'unlink', 'rename', 'link', 'symlink', 'chmod', 'chown', 'truncate', 'utimes'] as const;
+
+export type FileOperation = (typeof FILE_OPERATIONS)[number];
 
 export interface FileAccessEvent extends NodeEventCommon {
   kind: 'file.access';

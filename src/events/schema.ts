@@ -5,7 +5,7 @@
  * `commandLine` defaults to argv joined, `ancestors` to none.
  */
 import { z } from 'zod';
-import type { VigilEvent } from './model.js';
+import { FILE_OPERATIONS, type VigilEvent } from './model.js';
 
 const time = z.union([z.number().finite(), z.string().datetime({ offset: true }).transform((s) => Date.parse(s))]);
 
@@ -69,7 +69,7 @@ export const eventSchema = z.discriminatedUnion('kind', [
   z.object({
     ...node,
     kind: z.literal('file.access'),
-    operation: z.enum(['open', 'read', 'write', 'create', 'unlink', 'rename', 'link', 'symlink', 'chmod', 'chown', 'truncate', 'utimes']),
+    operation: z.enum(FILE_OPERATIONS),
     path: z.string(),
     targetPath: z.string().optional(),
     success: z.boolean().default(true),

@@ -1,7 +1,7 @@
 /**
  * @module indicators/ip
- * IP addresses and CIDR sets in one canonical form, so that a list written with fully expanded
- * IPv6 and an audit log with compressed or IPv4-mapped addresses still meet.
+ * IP addresses, CIDR ranges and CIDR sets in one canonical form, so that a list written with fully
+ * expanded IPv6 and an audit log or a Service spec with compressed or IPv4-mapped addresses still meet.
  */
 import ipaddr from 'ipaddr.js';
 
@@ -33,6 +33,36 @@ export function isNonPublicIp(text: string): boolean {
   if (!canonical) return false;
   const range = ipaddr.parse(canonical).range();
   return range !== 'unicast';
+}
+
+/** A CIDR range; `text` as written (trimmed), for descriptions. */
+export interface Cidr {
+  text: string;
+  family: 'ipv4' | 'ipv6';
+  prefix: number;
+  address: ipaddr.IPv4 | ipaddr.IPv6;
+}
+
+/** Parses a CIDR (a bare address is a /32 or /128); IPv4-mapped IPv6 ranges become IPv4. */
+export function parseCidr(text: string): Cidr | undefined {
+  const s = text.trim().slice(0, 64);
+  try {
+    const [address, prefix] = s.includes('/') ? ipaddr.parseCIDR(s) : [ipaddr.parse(s), s.includes(':') ? 128 : 32];
+    if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() && prefix >= 96) {
+      return { text: s, family: 'ipv4', prefix: prefix - 96, address: (address as ipaddr.IPv6).toIPv4Address() };
+    }
+    return { text: s, family: address.kind(), prefix, address };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `inner` lies entirely inside `outer`. */
+export function cidrContains(outer: Cidr, inner: Cidr): boolean {
+  if (outer.family !== inner.family || inner.prefix < outer.prefix) return false;
+  return outer.family === 'ipv4'
+    ? (inner.address as ipaddr.IPv4).match(outer.address as ipaddr.IPv4, outer.prefix)
+    : (inner.address as ipaddr.IPv6).match(outer.address as ipaddr.IPv6, outer.prefix);
 }
 
 /** A set of addresses and CIDR ranges with membership by canonical address. */

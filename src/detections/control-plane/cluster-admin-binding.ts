@@ -10,7 +10,7 @@
  */
 import { defineDetection } from '../../engine/detection.js';
 import type { K8sObject } from '../../events/model.js';
-import { rbacChange, roleRefOf, subjectsOf, subjectText, type Subject } from './lib/rbac.js';
+import { objectName, rbacChange, rbacFinding, roleRefOf, subjectsOf, subjectText, type Subject } from './lib/rbac.js';
 
 const CLUSTER_ADMIN = 'cluster-admin';
 
@@ -37,17 +37,15 @@ export default defineDetection({
     const added = subjectsOf(change.object).filter((s) => !had.has(key(s)) && !isBootstrapGrant(change.object, s));
     if (!added.length) return undefined;
     const { metadata, kind } = change.object;
-    return {
-      entities: change.entities,
-      facts: {
-        kind,
-        binding: metadata.namespace ? `${metadata.namespace}/${metadata.name}` : metadata.name,
+    return rbacFinding(
+      change,
+      {
+        binding: objectName(change.object),
         scope: kind === 'RoleBinding' ? ` in namespace ${metadata.namespace ?? '(unknown)'}` : ' cluster-wide',
         subjects: added.map(subjectText).join(', '),
         how: change.before ? 'subjects added to an existing binding' : 'binding first seen',
-        user: change.entities.user ?? 'the cluster snapshot',
       },
-      key: `${kind}/${metadata.namespace ?? ''}/${metadata.name}/${added.map(key).join(',')}`,
-    };
+      added.map(key).join(','),
+    );
   },
 });

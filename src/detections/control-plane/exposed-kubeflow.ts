@@ -17,8 +17,9 @@
  */
 import { defineDetection } from '../../engine/detection.js';
 import type { K8sObject } from '../../events/model.js';
+import { endsWithSegments, parseImageRef } from '../../inventory/image-ref.js';
 import { isRecord } from '../../inventory/pod-spec.js';
-import { argWords, exposureAuditIndex, exposureChanges, exposureFinding, parseImage, repositoryMatches, targetsOf, type ClusterView, type Exposure, type Target } from './lib/exposure.js';
+import { argWords, exposureAuditIndex, exposureChanges, exposureFinding, targetsOf, type ClusterView, type Exposure, type Target } from './lib/exposure.js';
 
 const KUBEFLOW_NAMESPACE = 'kubeflow';
 /**
@@ -28,8 +29,8 @@ const KUBEFLOW_NAMESPACE = 'kubeflow';
 const MESH_PORTS = new Set([15021, 15443, 15012, 15017, 15090]);
 
 function isGatewayTarget(target: Target): boolean {
-  const image = parseImage(target.container.image);
-  return image !== undefined && repositoryMatches(image.repository, 'proxyv2') && argWords(target.container).includes('router');
+  const image = parseImageRef(target.container.image);
+  return image !== undefined && endsWithSegments(image.path, 'proxyv2') && argWords(target.container).includes('router');
 }
 
 /** How the Service is recognised as the Istio ingress gateway, or undefined. */

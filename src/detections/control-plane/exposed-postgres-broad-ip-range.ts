@@ -14,7 +14,8 @@
  * changed nothing and do not fire.
  */
 import { defineDetection, type DetectionSettings } from '../../engine/detection.js';
-import { exposureAuditIndex, exposureChanges, exposureFinding, isNonInternetRange, parseCidr, postgresTargets, targetsOf, type Exposure } from './lib/exposure.js';
+import { parseCidr } from '../../indicators/ip.js';
+import { exposureAuditIndex, exposureChanges, exposureFinding, isNonInternetRange, postgresTargets, targetsOf, type Exposure } from './lib/exposure.js';
 
 const DEFAULTS = { maxIPv4Prefix: 16, maxIPv6Prefix: 48 };
 

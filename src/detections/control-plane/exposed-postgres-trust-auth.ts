@@ -22,18 +22,16 @@
 import ipaddr from 'ipaddr.js';
 import { defineDetection } from '../../engine/detection.js';
 import type { K8sObject } from '../../events/model.js';
+import { cidrContains, parseCidr, type Cidr } from '../../indicators/ip.js';
 import {
-  cidrContains,
   environmentOf,
   exposureAuditIndex,
   exposureChanges,
   exposureFinding,
   MAX_MATCH_CHARS,
   mountedConfigFiles,
-  parseCidr,
   postgresTargets,
   targetsOf,
-  type Cidr,
   type ClusterView,
   type Target,
 } from './lib/exposure.js';

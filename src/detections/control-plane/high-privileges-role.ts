@@ -14,7 +14,7 @@
  */
 import { defineDetection } from '../../engine/detection.js';
 import type { K8sObject } from '../../events/model.js';
-import { RBAC_GROUP, rbacChange, ruleAllows, rulesOf, type PolicyRule } from './lib/rbac.js';
+import { objectName, RBAC_GROUP, rbacChange, rbacFinding, ruleAllows, rulesOf, type PolicyRule } from './lib/rbac.js';
 
 interface Grant {
   what: string;
@@ -110,18 +110,11 @@ export default defineDetection({
     const had = highGrants(change.before);
     const added = [...highGrants(change.object)].filter(([what]) => !had.has(what));
     if (!added.length) return undefined;
-    const { metadata, kind } = change.object;
-    return {
-      entities: change.entities,
-      facts: {
-        kind,
-        role: metadata.namespace ? `${metadata.namespace}/${metadata.name}` : metadata.name,
-        grants: added.map(([what]) => what).join(', '),
-        rules: [...new Set(added.map(([, rule]) => rule))].join('; '),
-        how: change.before ? 'grants added to an existing role' : 'role first seen',
-        user: change.entities.user ?? 'the cluster snapshot',
-      },
-      key: `${kind}/${metadata.namespace ?? ''}/${metadata.name}`,
-    };
+    return rbacFinding(change, {
+      role: objectName(change.object),
+      grants: added.map(([what]) => what).join(', '),
+      rules: [...new Set(added.map(([, rule]) => rule))].join('; '),
+      how: change.before ? 'grants added to an existing role' : 'role first seen',
+    });
   },
 });

@@ -18,8 +18,8 @@ import { defineDetection, type DetectionContext } from '../../engine/detection.j
 import type { K8sAuditEvent, K8sObject, K8sObjectEvent } from '../../events/model.js';
 import { containersOf, podSpecOf, type ContainerSpec } from '../../inventory/pod-spec.js';
 import { actingUser } from '../../alerts/entities.js';
-import { matchesRepository, MAX_IMAGE_CHARS, parseImageRef, parseRepositoryPattern } from './lib/images.js';
-import { containerEntities, WORKLOAD_AUDIT_INDEX, workloadChange, type WorkloadChange } from './lib/workloads.js';
+import { matchesRepository, MAX_IMAGE_CHARS, parseImageRef, parseRepositoryPattern } from '../../inventory/image-ref.js';
+import { containerFinding, previousContainer, WORKLOAD_AUDIT_INDEX, workloadChange, type WorkloadChange } from './lib/workloads.js';
 
 const NAMESPACE = 'kube-system';
 const DEFAULT_LEARNING_HOURS = 24;
@@ -123,22 +123,11 @@ export default defineDetection({
         baseline.set(key, event.time);
         continue;
       }
-      const previous = change.beforeContainers.find((b) => b.name === container.name && b.role === container.role);
+      const previous = previousContainer(change, container);
       if (previous && repositoryOf(previous.image) === repository) continue;
       if (copiedFromKnownOwner(event, change, container, ctx)) continue;
-      findings.push({
-        entities: containerEntities(change, container),
-        facts: {
-          container: container.name,
-          role: container.role,
-          image: container.image,
-          kind: change.object.kind,
-          name: change.object.metadata.name,
-          workload,
-          user: change.entities.user ?? 'the cluster snapshot',
-        },
-        key,
-      });
+      // One alert per (workload, container, repository), the baseline's key, rather than per object.
+      findings.push({ ...containerFinding(change, container, { workload }), key });
     }
     return findings;
   },

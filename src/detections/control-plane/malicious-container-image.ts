@@ -10,9 +10,9 @@
  * as it was does not fire again.
  */
 import { defineDetection, type DetectionContext } from '../../engine/detection.js';
+import { containsSegments, parseImageRef } from '../../inventory/image-ref.js';
 import type { ContainerSpec } from '../../inventory/pod-spec.js';
-import { containsSegments, parseImageRef } from './lib/images.js';
-import { containerEntities, newlyMatching, WORKLOAD_AUDIT_INDEX, workloadChange } from './lib/workloads.js';
+import { containerFinding, newlyMatching, WORKLOAD_AUDIT_INDEX, workloadChange } from './lib/workloads.js';
 
 /** Longest text searched in one argument or environment value. */
 const MAX_MATCH_CHARS = 64 * 1024;
@@ -76,19 +76,6 @@ export default defineDetection({
   detect(event, ctx) {
     const change = workloadChange(event, ctx);
     if (!change) return undefined;
-    return newlyMatching(change, (c) => miningReason(c, ctx) !== undefined).map((container) => ({
-      entities: containerEntities(change, container),
-      facts: {
-        container: container.name,
-        role: container.role,
-        image: container.image,
-        kind: change.object.kind,
-        namespace: change.object.metadata.namespace ?? '',
-        name: change.object.metadata.name,
-        why: miningReason(container, ctx),
-        user: change.entities.user ?? 'the cluster snapshot',
-      },
-      key: `${change.object.kind}/${change.object.metadata.namespace ?? ''}/${change.object.metadata.name}/${container.name}`,
-    }));
+    return newlyMatching(change, (c) => miningReason(c, ctx) !== undefined).map((container) => containerFinding(change, container, { why: miningReason(container, ctx) }));
   },
 });

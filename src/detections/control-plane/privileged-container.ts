@@ -8,7 +8,7 @@
  */
 import { defineDetection } from '../../engine/detection.js';
 import type { ContainerSpec } from '../../inventory/pod-spec.js';
-import { containerEntities, newlyMatching, WORKLOAD_AUDIT_INDEX, workloadChange } from './lib/workloads.js';
+import { containerFinding, newlyMatching, WORKLOAD_AUDIT_INDEX, workloadChange } from './lib/workloads.js';
 
 export function isPrivileged(container: ContainerSpec): boolean {
   const sc = container.securityContext;
@@ -25,18 +25,6 @@ export default defineDetection({
   detect(event, ctx) {
     const change = workloadChange(event, ctx);
     if (!change) return undefined;
-    return newlyMatching(change, isPrivileged).map((container) => ({
-      entities: containerEntities(change, container),
-      facts: {
-        container: container.name,
-        role: container.role,
-        image: container.image,
-        kind: change.object.kind,
-        namespace: change.object.metadata.namespace ?? '',
-        name: change.object.metadata.name,
-        user: change.entities.user ?? 'the cluster snapshot',
-      },
-      key: `${change.object.kind}/${change.object.metadata.namespace ?? ''}/${change.object.metadata.name}/${container.name}`,
-    }));
+    return newlyMatching(change, isPrivileged).map((container) => containerFinding(change, container));
   },
 });

@@ -11,7 +11,7 @@
  */
 import { defineDetection, type DetectionContext } from '../../engine/detection.js';
 import { isRecord, podSpecOf, type ContainerSpec, type PodSpec } from '../../inventory/pod-spec.js';
-import { containerEntities, WORKLOAD_AUDIT_INDEX, workloadChange } from './lib/workloads.js';
+import { containerFinding, previousContainer, WORKLOAD_AUDIT_INDEX, workloadChange } from './lib/workloads.js';
 
 interface PathEntry {
   path: string;
@@ -124,25 +124,12 @@ export default defineDetection({
     for (const container of change.containers) {
       const mounts = sensitiveMounts(container, change.spec, entries);
       if (!mounts.length) continue;
-      const previous = change.beforeContainers.find((b) => b.name === container.name && b.role === container.role);
+      const previous = previousContainer(change, container);
       const had = new Set(previous ? sensitiveMounts(previous, beforeSpec, entries).map((m) => m.hostPath) : []);
       const added = mounts.filter((m) => !had.has(m.hostPath));
       if (!added.length) continue;
-      findings.push({
-        entities: { ...containerEntities(change, container), file: added[0]!.hostPath },
-        facts: {
-          container: container.name,
-          role: container.role,
-          image: container.image,
-          kind: change.object.kind,
-          namespace: change.object.metadata.namespace ?? '',
-          name: change.object.metadata.name,
-          mounts: describe(added),
-          why: [...new Set(added.map((m) => m.reason))].join('; '),
-          user: change.entities.user ?? 'the cluster snapshot',
-        },
-        key: `${change.object.kind}/${change.object.metadata.namespace ?? ''}/${change.object.metadata.name}/${container.name}`,
-      });
+      const finding = containerFinding(change, container, { mounts: describe(added), why: [...new Set(added.map((m) => m.reason))].join('; ') });
+      findings.push({ ...finding, entities: { ...finding.entities, file: added[0]!.hostPath } });
     }
     return findings;
   },

@@ -1,48 +1,22 @@
 /**
  * The exposure detections on snapshot and watch objects (`k8s.object`, for which no fixture file
  * format exists yet), the cases the fixtures cannot express (order of arrival across kinds,
- * settings, repeats), and the pure helpers of lib/exposure.ts.
+ * settings, repeats), and the pure helpers of lib/exposure.ts (image references: inventory/image-ref.test.ts).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Alert } from '../../../alerts/alert.js';
-import { loadCatalog } from '../../../catalog/catalog.js';
-import type { AnyDetection, Detection, DetectionSettings } from '../../../engine/detection.js';
-import { Engine } from '../../../engine/engine.js';
-import { MemoryState } from '../../../engine/state/store.js';
-import type { K8sObject, K8sObjectEvent } from '../../../events/model.js';
-import { Indicators } from '../../../indicators/indicators.js';
+import type { Detection } from '../../../engine/detection.js';
+import type { K8sObject } from '../../../events/model.js';
 import dashboard from '../exposed-dashboard.js';
 import kubeflow from '../exposed-kubeflow.js';
 import broadRange from '../exposed-postgres-broad-ip-range.js';
 import trustAuth from '../exposed-postgres-trust-auth.js';
 import redis from '../exposed-redis.js';
 import exposedService from '../exposed-service.js';
-import { loadBalancerExposure, parseImage, repositoryMatches } from './exposure.js';
+import { loadBalancerExposure } from './exposure.js';
+import { objectEvent, replayCounting } from './replay.js';
 
 type ExposureDetection = Detection<'k8s.audit' | 'k8s.object'>;
-
-let seq = 0;
-function snapshot(object: K8sObject, change: K8sObjectEvent['change'] = 'snapshot'): K8sObjectEvent {
-  seq++;
-  return { kind: 'k8s.object', id: `obj-${seq}`, time: Date.UTC(2026, 2, 14, 10, 0, seq), source: 'k8s-objects', change, object };
-}
-
-function run(detection: ExposureDetection, events: K8sObjectEvent[], settings?: DetectionSettings): { alerts: Alert[]; findings: number } {
-  const alerts: Alert[] = [];
-  const engine = new Engine({
-    // The engine holds detections of any kind; this one only ever gets the kinds it declares.
-    detections: [detection as unknown as AnyDetection],
-    catalog: loadCatalog(),
-    state: new MemoryState(),
-    indicators: new Indicators(),
-    settings: settings ? { [detection.type]: settings } : undefined,
-    aggregation: { onClose: (a) => alerts.push(a) },
-  });
-  for (const event of events) engine.process(event);
-  engine.flush();
-  return { alerts: alerts.filter((a) => a.type === detection.type), findings: engine.stats.findings };
-}
 
 function service(namespace: string, name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): K8sObject {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, annotations }, spec: { type: 'LoadBalancer', ...spec } };
@@ -83,14 +57,14 @@ test('snapshots: each detection fires on a listed exposed application, and only 
     ],
   ];
   for (const [detection, objects] of cases) {
-    const { alerts } = run(detection, objects.map((o) => snapshot(o)));
+    const { alerts } = replayCounting(detection, objects.map((o) => objectEvent(o)));
     assert.equal(alerts.length, 1, `${detection.type}: ${alerts.map((a) => a.description).join(' | ')}`);
     const exposed = objects[objects.length - 1]!;
     assert.deepEqual(alerts[0]!.entities.resource, { kind: 'Service', namespace: exposed.metadata.namespace, name: exposed.metadata.name });
     assert.match(alerts[0]!.description, /snapshot of /);
     // The same objects with the Service made internal: nothing.
     const internal = { ...exposed, metadata: { ...exposed.metadata, annotations: { 'networking.gke.io/load-balancer-type': 'Internal' } } };
-    assert.equal(run(detection, [...objects.slice(0, -1), internal].map((o) => snapshot(o))).alerts.length, 0, `${detection.type} fired on an internal LB`);
+    assert.equal(replayCounting(detection, [...objects.slice(0, -1), internal].map((o) => objectEvent(o))).alerts.length, 0, `${detection.type} fired on an internal LB`);
   }
 });
 
@@ -98,31 +72,31 @@ test('snapshots: whichever object comes last completes the exposure, and repeats
   const pg = deployment('d', 'app', [{ name: 'p', image: 'postgres:16', ports: [{ containerPort: 5432, name: 'pg' }] }]);
   const svc = service('d', 'pg', lb(5432, 'pg'));
   for (const order of [[pg, svc], [svc, pg]]) {
-    const result = run(broadRange, [...order, ...order, svc].map((o) => snapshot(o, 'modified')));
+    const result = replayCounting(broadRange, [...order, ...order, svc].map((o) => objectEvent(o, 'modified')));
     assert.equal(result.findings, 1);
     assert.equal(result.alerts.length, 1);
   }
   // Deleted objects expose nothing.
-  assert.equal(run(broadRange, [snapshot(pg), snapshot(svc, 'deleted')]).alerts.length, 0);
+  assert.equal(replayCounting(broadRange, [objectEvent(pg), objectEvent(svc, 'deleted')]).alerts.length, 0);
 });
 
 test('Kubeflow installed after the gateway became a load balancer fires then, not before', () => {
   const gateway = service('istio-system', 'istio-ingressgateway', { selector: { istio: 'ingressgateway' }, ports: [{ port: 443, targetPort: 8443 }] });
-  assert.equal(run(kubeflow, [snapshot(gateway)]).alerts.length, 0);
-  const { alerts } = run(kubeflow, [snapshot(gateway), snapshot({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kubeflow' } }, 'added')]);
+  assert.equal(replayCounting(kubeflow, [objectEvent(gateway)]).alerts.length, 0);
+  const { alerts } = replayCounting(kubeflow, [objectEvent(gateway), objectEvent({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kubeflow' } }, 'added')]);
   assert.equal(alerts.length, 1);
   assert.match(alerts[0]!.description, /added of Namespace kubeflow/);
   // Another namespace does not.
-  assert.equal(run(kubeflow, [snapshot(gateway), snapshot({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kubeflow-user' } })]).alerts.length, 0);
+  assert.equal(replayCounting(kubeflow, [objectEvent(gateway), objectEvent({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kubeflow-user' } })]).alerts.length, 0);
 });
 
 test('broad range thresholds come from the settings', () => {
   const objects = [deployment('d', 'app', [{ name: 'p', image: 'postgres:16' }]), service('d', 'pg', { ...lb(5432), loadBalancerSourceRanges: ['198.51.0.0/20'] })];
-  assert.equal(run(broadRange, objects.map((o) => snapshot(o))).alerts.length, 0, '/20 is narrower than the default /16');
-  assert.equal(run(broadRange, objects.map((o) => snapshot(o)), { maxIPv4Prefix: 24 }).alerts.length, 1, '/20 is broader than /24');
+  assert.equal(replayCounting(broadRange, objects.map((o) => objectEvent(o))).alerts.length, 0, '/20 is narrower than the default /16');
+  assert.equal(replayCounting(broadRange, objects.map((o) => objectEvent(o)), { maxIPv4Prefix: 24 }).alerts.length, 1, '/20 is broader than /24');
   const v6 = [objects[0]!, service('d', 'pg', { ...lb(5432), loadBalancerSourceRanges: ['2001:db8:ab00::/40'] })];
-  assert.equal(run(broadRange, v6.map((o) => snapshot(o))).alerts.length, 1, '/40 is broader than the default /48');
-  assert.equal(run(broadRange, v6.map((o) => snapshot(o)), { maxIPv6Prefix: 32 }).alerts.length, 0);
+  assert.equal(replayCounting(broadRange, v6.map((o) => objectEvent(o))).alerts.length, 1, '/40 is broader than the default /48');
+  assert.equal(replayCounting(broadRange, v6.map((o) => objectEvent(o)), { maxIPv6Prefix: 32 }).alerts.length, 0);
 });
 
 test('load balancer exposure: internal annotations, source ranges, other types', () => {
@@ -144,16 +118,10 @@ test('load balancer exposure: internal annotations, source ranges, other types',
   assert.deepEqual(svc({}, { 'service.beta.kubernetes.io/load-balancer-source-ranges': ' 0.0.0.0/0 , ::/0' })?.sourceRanges, ['0.0.0.0/0', '::/0']);
 });
 
-test('image references: registries, Docker Hub library, tags, digests, mirrors', () => {
-  assert.deepEqual(parseImage('redis'), { registry: undefined, repository: 'redis', tag: undefined, digest: undefined });
-  assert.deepEqual(parseImage('docker.io/library/postgres:16@sha256:abc'), { registry: 'docker.io', repository: 'postgres', tag: '16', digest: 'sha256:abc' });
-  assert.equal(parseImage('localhost:5000/team/redis:7')?.repository, 'team/redis');
-  assert.equal(parseImage('')?.repository, undefined);
-  assert.ok(repositoryMatches('mirror/kubernetesui/dashboard', 'kubernetesui/dashboard'));
-  assert.ok(!repositoryMatches('kubernetesui/metrics-scraper', 'kubernetesui/dashboard'));
-  assert.ok(repositoryMatches('jupyter/scipy-notebook', 'jupyter/*-notebook'));
-  assert.ok(!repositoryMatches('jupyter/notebook-tools', 'jupyter/*-notebook'));
-  assert.ok(!repositoryMatches('oliver006/redis_exporter', 'redis'));
-  // Long crafted input is cut, not matched slowly.
-  assert.ok(!repositoryMatches(parseImage('a'.repeat(100_000) + '/redis')!.repository, 'jupyter/*-notebook'));
+test('image entries: official images, mirrors, other registries and tag matching whatever the case', () => {
+  const scope = (image: string) => [deployment('w', 'app', [{ name: 's', image, ports: [{ containerPort: 2376 }] }]), service('w', 'docker', lb(2376))].map((o) => objectEvent(o));
+  assert.equal(replayCounting(exposedService, scope('docker:24.0-DinD')).alerts.length, 1, 'tagContains dind, tag written in capitals');
+  assert.equal(replayCounting(exposedService, scope('registry.example.com/library/docker:24.0-dind')).alerts.length, 1, 'library/ of another registry');
+  assert.equal(replayCounting(exposedService, scope('mirror.example.com/hub/library/docker:dind')).alerts.length, 1, 'proxy cache prefix');
+  assert.equal(replayCounting(exposedService, scope('docker:24.0-cli')).alerts.length, 0, 'not the daemon');
 });

@@ -18,11 +18,12 @@
  * - A finding is raised only when the verdict turns from "no" to "yes", so re-applies and the
  *   ReplicaSets and Pods a Deployment creates after it do not repeat it.
  */
-import ipaddr from 'ipaddr.js';
 import type { AlertEntities } from '../../../alerts/alert.js';
 import { auditEntities } from '../../../alerts/entities.js';
 import type { DetectionContext, Finding } from '../../../engine/detection.js';
 import type { K8sAuditEvent, K8sObject, K8sObjectEvent } from '../../../events/model.js';
+import { cidrContains, parseCidr, type Cidr } from '../../../indicators/ip.js';
+import { endsWithSegments, parseImageRef } from '../../../inventory/image-ref.js';
 import type { Inventory } from '../../../inventory/inventory.js';
 import {
   containersOf,
@@ -46,103 +47,7 @@ export function exposureAuditIndex(extra: readonly string[] = []) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Image references
-
-export interface ImageRef {
-  registry?: string;
-  /** Path without registry and without Docker Hub's `library/`, lower-case: 'bitnami/redis'. */
-  repository: string;
-  tag?: string;
-  digest?: string;
-}
-
-/** Splits `registry/path:tag@digest`. Undefined for an empty reference. */
-export function parseImage(image: string): ImageRef | undefined {
-  let rest = image.trim().toLowerCase().slice(0, MAX_MATCH_CHARS);
-  if (!rest) return undefined;
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  let tag: string | undefined;
-  const colon = rest.lastIndexOf(':');
-  if (colon > rest.lastIndexOf('/')) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  let registry: string | undefined;
-  const slash = rest.indexOf('/');
-  if (slash > 0) {
-    const first = rest.slice(0, slash);
-    if (first.includes('.') || first.includes(':') || first === 'localhost') {
-      registry = first;
-      rest = rest.slice(slash + 1);
-    }
-  }
-  if (rest.startsWith('library/')) rest = rest.slice('library/'.length);
-  return rest ? { registry, repository: rest, tag, digest } : undefined;
-}
-
-/** A glob segment where `*` stands for any text; matched with indexOf, never a regex. */
-function globMatches(text: string, pattern: string): boolean {
-  const parts = pattern.split('*');
-  if (parts.length === 1) return text === pattern;
-  if (!text.startsWith(parts[0]!)) return false;
-  let at = parts[0]!.length;
-  for (const part of parts.slice(1, -1)) {
-    const found = text.indexOf(part, at);
-    if (found < 0) return false;
-    at = found + part.length;
-  }
-  const last = parts[parts.length - 1]!;
-  return text.length - last.length >= at && text.endsWith(last);
-}
-
-/**
- * Whether a repository path ends with the pattern's segments ('bitnami/redis' matches
- * 'mirror/bitnami/redis'; 'redis' matches any '…/redis'), so registry mirrors still match.
- */
-export function repositoryMatches(repository: string, pattern: string): boolean {
-  const segments = repository.split('/');
-  const wanted = pattern.toLowerCase().split('/');
-  if (wanted.length > segments.length) return false;
-  const offset = segments.length - wanted.length;
-  return wanted.every((p, i) => globMatches(segments[offset + i]!, p));
-}
-
-// ---------------------------------------------------------------------------------------------
 // Addresses
-
-export interface Cidr {
-  text: string;
-  family: 'ipv4' | 'ipv6';
-  prefix: number;
-  address: ipaddr.IPv4 | ipaddr.IPv6;
-}
-
-/** Parses a CIDR (a bare address is a /32 or /128); IPv4-mapped IPv6 ranges become IPv4. */
-export function parseCidr(text: string): Cidr | undefined {
-  const s = text.trim().slice(0, 64);
-  try {
-    const [address, prefix] = s.includes('/') ? ipaddr.parseCIDR(s) : [ipaddr.parse(s), s.includes(':') ? 128 : 32];
-    if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() && prefix >= 96) {
-      return { text: s, family: 'ipv4', prefix: prefix - 96, address: (address as ipaddr.IPv6).toIPv4Address() };
-    }
-    return { text: s, family: address.kind(), prefix, address };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether `inner` lies entirely inside `outer`. */
-export function cidrContains(outer: Cidr, inner: Cidr): boolean {
-  if (outer.family !== inner.family || inner.prefix < outer.prefix) return false;
-  return outer.family === 'ipv4'
-    ? (inner.address as ipaddr.IPv4).match(outer.address as ipaddr.IPv4, outer.prefix)
-    : (inner.address as ipaddr.IPv6).match(outer.address as ipaddr.IPv6, outer.prefix);
-}
 
 /** Address space no Internet client comes from (RFC 1918, CGNAT, loopback, link-local, ULA). */
 const NON_INTERNET = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', 'fc00::/7', 'fe80::/10', '::1/128'].map(
@@ -393,13 +298,13 @@ export function argWords(container: ContainerSpec): string[] {
 
 /** The entry whose application the target runs and reaches on its port, if any. */
 export function matchTarget(target: Target, entries: readonly AppEntry[]): AppEntry | undefined {
-  const image = parseImage(target.container.image);
+  const image = parseImageRef(target.container.image);
   const imageText = target.container.image.toLowerCase().slice(0, MAX_MATCH_CHARS);
   for (const entry of entries) {
     if (entry.args && !entry.args.some((a) => argWords(target.container).includes(a))) continue;
     if (entry.match === 'image') {
-      if (!image || !repositoryMatches(image.repository, entry.value)) continue;
-      if (entry.tagContains && !(image.tag ?? '').includes(entry.tagContains)) continue;
+      if (!image || !endsWithSegments(image.path, entry.value)) continue;
+      if (entry.tagContains && !(image.tag ?? '').toLowerCase().includes(entry.tagContains)) continue;
       if (onApplicationPort(target, entry)) return entry;
     } else if (entry.match === 'port') {
       if (String(target.port) !== entry.value) continue;

@@ -8,7 +8,7 @@
  */
 import type { AlertEntities } from '../../../alerts/alert.js';
 import { actingUser, auditEntities } from '../../../alerts/entities.js';
-import type { DetectionContext } from '../../../engine/detection.js';
+import type { DetectionContext, Finding } from '../../../engine/detection.js';
 import type { K8sAuditEvent, K8sObject, K8sObjectEvent } from '../../../events/model.js';
 import { isRecord } from '../../../inventory/pod-spec.js';
 
@@ -44,6 +44,25 @@ export function rbacChange(event: K8sAuditEvent | K8sObjectEvent, ctx: Detection
   const entities = auditEntities(event);
   entities.resource = { kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name };
   return { object, before, actor: actingUser(event), entities };
+}
+
+/** 'namespace/name' of a namespaced object, 'name' of a cluster-scoped one. */
+export function objectName(object: K8sObject): string | undefined {
+  return object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name;
+}
+
+/**
+ * The finding for an RBAC change: its entities, the facts every RBAC summary uses ({kind},
+ * {user}) plus the detection's own, and one alert per object (or per object and `keySuffix`).
+ */
+export function rbacFinding(change: RbacChange, facts: Finding['facts'], keySuffix?: string): Finding {
+  const { metadata, kind } = change.object;
+  const key = `${kind}/${metadata.namespace ?? ''}/${metadata.name}`;
+  return {
+    entities: change.entities,
+    facts: { kind, ...facts, user: change.entities.user ?? 'the cluster snapshot' },
+    key: keySuffix === undefined ? key : `${key}/${keySuffix}`,
+  };
 }
 
 export interface Subject {

@@ -15,6 +15,11 @@ import { Indicators } from '../../../indicators/indicators.js';
 
 /** The alerts of `detection`'s type that `events` raise, in order. */
 export function replay<K extends EventKind>(detection: Detection<K>, events: readonly VigilEvent[], settings?: DetectionSettings): Alert[] {
+  return replayCounting(detection, events, settings).alerts;
+}
+
+/** The same, with the number of findings the detection returned (repeats aggregate into one alert). */
+export function replayCounting<K extends EventKind>(detection: Detection<K>, events: readonly VigilEvent[], settings?: DetectionSettings): { alerts: Alert[]; findings: number } {
   const alerts: Alert[] = [];
   const engine = new Engine({
     detections: [detection as unknown as AnyDetection],
@@ -27,7 +32,7 @@ export function replay<K extends EventKind>(detection: Detection<K>, events: rea
   for (const event of events) engine.process(event);
   engine.flush();
   assertNoErrors(engine);
-  return alerts.filter((a) => a.type === detection.type);
+  return { alerts: alerts.filter((a) => a.type === detection.type), findings: engine.stats.findings };
 }
 
 function assertNoErrors(engine: Engine): void {

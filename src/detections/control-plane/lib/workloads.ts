@@ -10,7 +10,7 @@
  */
 import type { AlertEntities } from '../../../alerts/alert.js';
 import { auditEntities } from '../../../alerts/entities.js';
-import type { DetectionContext } from '../../../engine/detection.js';
+import type { DetectionContext, Finding } from '../../../engine/detection.js';
 import type { K8sAuditEvent, K8sObject, K8sObjectEvent } from '../../../events/model.js';
 import { containersOf, podSpecOf, WORKLOAD_RESOURCES, type ContainerSpec, type PodSpec } from '../../../inventory/pod-spec.js';
 
@@ -69,11 +69,39 @@ export function workloadChange(event: K8sAuditEvent | K8sObjectEvent, ctx: Detec
 export function newlyMatching(change: WorkloadChange, test: (c: ContainerSpec) => boolean): ContainerSpec[] {
   return change.containers.filter((c) => {
     if (!test(c)) return false;
-    const previous = change.beforeContainers.find((b) => b.name === c.name && b.role === c.role);
+    const previous = previousContainer(change, c);
     return !previous || !test(previous);
   });
 }
 
+/** The same container (name and role) before the request, if it existed. */
+export function previousContainer(change: WorkloadChange, container: ContainerSpec): ContainerSpec | undefined {
+  return change.beforeContainers.find((b) => b.name === container.name && b.role === container.role);
+}
+
 export function containerEntities(change: WorkloadChange, container: ContainerSpec): AlertEntities {
   return { ...change.entities, container: container.name, image: container.image || undefined };
+}
+
+/**
+ * The finding for one container of a change: its entities, the facts every container summary
+ * uses ({container}, {role}, {image}, {kind}, {namespace}, {name}, {user}) plus the detection's
+ * own, and one alert per workload container as the key.
+ */
+export function containerFinding(change: WorkloadChange, container: ContainerSpec, facts: Finding['facts'] = {}): Finding {
+  const { kind, metadata } = change.object;
+  return {
+    entities: containerEntities(change, container),
+    facts: {
+      container: container.name,
+      role: container.role,
+      image: container.image,
+      kind,
+      namespace: metadata.namespace ?? '',
+      name: metadata.name,
+      ...facts,
+      user: change.entities.user ?? 'the cluster snapshot',
+    },
+    key: `${kind}/${metadata.namespace ?? ''}/${metadata.name}/${container.name}`,
+  };
 }

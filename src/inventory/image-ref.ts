@@ -1,12 +1,17 @@
 /**
- * @module detections/control-plane/lib/images
- * Container image references as the container runtimes read them (`[registry/]path[:tag][@digest]`,
- * Docker Hub by default, `library/` for official images), and matching them against indicator
- * entries that name a registry (with `*` for one DNS label, e.g. regional ECR hosts) and a
- * repository path prefix, on path-segment boundaries.
+ * @module inventory/image-ref
+ * Container image references (`container.image`) as the container runtimes read them
+ * (`[registry[:port]/]path[:tag][@digest]`, Docker Hub by default, `library/` for official images),
+ * and the ways detections match them against indicator entries: a registry (with `*` for one DNS
+ * label, e.g. regional ECR hosts) and a path prefix; whole path segments anywhere in the path; or
+ * the path's last segments, with `*` globs ('jupyter/*-notebook'). Segment matching lets a mirror's
+ * or proxy cache's prefix ('mirror/bitnami/redis') still match.
  */
 
-/** Longest reference considered; the API server refuses far shorter ones, so longer is junk. */
+/**
+ * Longest reference considered. The runtimes refuse repository names over 255 characters, so a
+ * longer reference never runs: it is junk, not parsed (and bounds all matching below).
+ */
 export const MAX_IMAGE_CHARS = 1024;
 
 export const DOCKER_HUB = 'docker.io';
@@ -14,8 +19,9 @@ export const DOCKER_HUB = 'docker.io';
 export interface ImageRef {
   /** Lower-cased registry host (with port): 'docker.io', 'registry.k8s.io', 'localhost:5000'. */
   registry: string;
-  /** Repository path inside the registry: 'library/nginx', 'coredns/coredns'. */
+  /** Lower-cased repository path inside the registry: 'library/nginx', 'coredns/coredns'. */
   path: string;
+  /** As written: tags are case-sensitive. */
   tag?: string;
   digest?: string;
   /** `registry/path`: the repository without tag or digest, what a baseline remembers. */
@@ -109,4 +115,32 @@ export function parseRepositoryPattern(value: string): RepositoryPattern {
 
 export function matchesRepository(image: ImageRef, pattern: RepositoryPattern): boolean {
   return hostMatches(pattern.host, image.registry) && underPath(image.path, pattern.path);
+}
+
+/** A glob over one segment where `*` stands for any text; matched with indexOf, never a regex. */
+function globMatches(text: string, pattern: string): boolean {
+  const parts = pattern.split('*');
+  if (parts.length === 1) return text === pattern;
+  if (!text.startsWith(parts[0]!)) return false;
+  let at = parts[0]!.length;
+  for (const part of parts.slice(1, -1)) {
+    const found = text.indexOf(part, at);
+    if (found < 0) return false;
+    at = found + part.length;
+  }
+  const last = parts[parts.length - 1]!;
+  return text.length - last.length >= at && text.endsWith(last);
+}
+
+/**
+ * Does `path` end with the pattern's segments, each a glob ('bitnami/redis' matches
+ * 'mirror/bitnami/redis'; 'redis' matches 'library/redis' and any '…/redis'; 'jupyter/*-notebook'
+ * matches 'jupyter/scipy-notebook')?
+ */
+export function endsWithSegments(path: string, pattern: string): boolean {
+  const segments = path.split('/');
+  const wanted = pattern.toLowerCase().split('/');
+  if (wanted.length > segments.length) return false;
+  const offset = segments.length - wanted.length;
+  return wanted.every((p, i) => globMatches(segments[offset + i]!, p));
 }
