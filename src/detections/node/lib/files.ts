@@ -538,12 +538,14 @@ export function pathCovers(path: string, candidate: string): boolean {
 
 /** True when the process or one of its ancestors is one of the named programs (a data list). */
 export function runBy(event: NodeEvent, programs: ReadonlySet<string>): boolean {
-  if (programs.has(programName(event.process).toLowerCase())) return true;
-  return event.ancestors.some((a) => programs.has(programName(a).toLowerCase()) || programs.has(scriptName(a)));
+  return [event.process, ...event.ancestors].some((p) => programs.has(programName(p).toLowerCase()) || programs.has(scriptName(p)));
 }
+
+const INTERPRETERS = /^(?:python[0-9.]*|perl|ruby|node|sh|bash|dash)$/;
 
 /** Script an interpreter runs (python3 /usr/sbin/waagent → 'waagent'), lower-cased, or ''. */
 export function scriptName(process: ProcessInfo): string {
+  if (!INTERPRETERS.test(programName(process))) return '';
   for (const a of process.args.slice(1, 4)) {
     if (!a.startsWith('-')) return basename(a).toLowerCase();
   }
