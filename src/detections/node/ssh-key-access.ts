@@ -8,7 +8,7 @@
  *
  * Not this: reading it (sshd checks it on every login; `cat`, `ssh-keygen -lf`), chmod/chown
  * (StrictModes fixes), and the cloud guest agents and provisioning tools that manage keys from
- * instance metadata (data/indicators/ssh-key-managers.yaml), or package managers. Failed file
+ * instance metadata (data/indicators/provisioning-agents.yaml), or package managers. Failed file
  * operations changed nothing and do not fire.
  */
 import { defineDetection, type DetectionContext, type Finding } from '../../engine/detection.js';
@@ -51,7 +51,7 @@ function change(inv: Invocation, cwd: string | undefined): { file: string; how: 
 }
 
 function managed(event: NodeEvent, ctx: DetectionContext): boolean {
-  return runBy(event, listValues(ctx.indicators, 'ssh-key-managers')) || underPackageManager(event, ctx.indicators);
+  return runBy(event, listValues(ctx.indicators, 'provisioning-agents')) || underPackageManager(event, ctx.indicators);
 }
 
 function fromExec(event: ProcessExecEvent): Finding | undefined {

@@ -721,3 +721,31 @@ export function destructiveOn(
       return undefined;
   }
 }
+
+/** Programs that look at a file's metadata, never its content (ls -l /etc/shadow, stat, chmod). */
+export const METADATA_PROGRAMS: ReadonlySet<string> = new Set(['ls', 'stat', 'test', '[', '[[', 'chmod', 'chown', 'chgrp', 'lsattr', 'getfacl', 'setfacl', 'readlink', 'realpath', 'find', 'du', 'namei', 'dirname', 'basename', 'getfattr']);
+
+/**
+ * Files of a path list a command reads or names as content: positional arguments, option values
+ * (--kubeconfig=F), input redirections and NAME=value assignments (KUBECONFIG=F). Metadata-only
+ * programs name nothing.
+ */
+export function contentPathsIn(inv: Invocation, cwd: string | undefined, isListed: (path: string) => boolean, literals: Iterable<string> = []): string[] {
+  if (METADATA_PROGRAMS.has(inv.program)) return [];
+  const out = pathsNamed(inv, cwd).map((p) => p.path).filter(isListed);
+  // python -c 'open("/etc/shadow")': the path is inside the code
+  if (INTERPRETERS.test(inv.program) || inv.program === 'php') {
+    const code = inv.args.join(' ').slice(0, MAX_MATCH_CHARS);
+    for (const literal of literals) if (code.includes(literal)) out.push(literal);
+  }
+  for (const a of inv.assignments) {
+    const value = a.slice(a.indexOf('=') + 1);
+    for (const part of value.split(':')) if (part.startsWith('/') && isListed(normalizePath(part, cwd).path)) out.push(normalizePath(part, cwd).path);
+  }
+  return out;
+}
+
+/** Package managers or cloud provisioning agents: account and key changes are theirs to make. */
+export function underProvisioning(event: NodeEvent, indicators: Indicators): boolean {
+  return underPackageManager(event, indicators) || runBy(event, listValues(indicators, 'provisioning-agents'));
+}
