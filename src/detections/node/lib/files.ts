@@ -749,3 +749,11 @@ export function contentPathsIn(inv: Invocation, cwd: string | undefined, isListe
 export function underProvisioning(event: NodeEvent, indicators: Indicators): boolean {
   return underPackageManager(event, indicators) || runBy(event, listValues(indicators, 'provisioning-agents'));
 }
+
+/** Options of useradd/usermod/adduser that take a value. */
+const ACCOUNT_VALUE_OPTIONS = new Set(['--ingroup', '--gecos', '--conf', '--firstuid', '--lastuid', '--firstgid', '--lastgid', '-h', '-p', '--password', '-u', '--uid', '-g', '--gid', '-G', '--groups', '-d', '--home', '--home-dir', '-s', '--shell', '-c', '--comment', '-e', '--expiredate', '-f', '--inactive', '-k', '--skel', '-K', '--key', '-R', '--root', '-P', '--prefix', '-l', '--login', '-Z', '--selinux-user']);
+
+/** The account name a useradd/usermod command acts on. */
+export function accountName(args: readonly string[]): string | undefined {
+  return positionals(args, ACCOUNT_VALUE_OPTIONS).at(-1);
+}
