@@ -70,7 +70,11 @@ export function parseScript(text: string, depth = 0): SimpleCommand[] {
   return p.commands;
 }
 
+/** A script's `$(…)` and backquoted parts parsed as commands: at most this many. */
+const MAX_SUBSTITUTIONS = 64;
+
 function parseInto(p: Parser, text: string): void {
+  const first = p.commands.length;
   let cmd = newCommand(p);
   let word = '';
   let inWord = false;
@@ -121,13 +125,13 @@ function parseInto(p: Parser, text: string): void {
       const end = closeParen(text, i + 2);
       const inner = text.slice(i, end);
       word += inner;
-      nested.push(inner.slice(2, inner.endsWith(')') ? -1 : undefined));
+      if (nested.length < MAX_SUBSTITUTIONS) nested.push(inner.slice(2, inner.endsWith(')') ? -1 : undefined));
       inWord = true;
       i = end - 1;
     } else if (c === '`') {
       const end = text.indexOf('`', i + 1);
       const stop = end < 0 ? text.length : end;
-      nested.push(text.slice(i + 1, stop));
+      if (nested.length < MAX_SUBSTITUTIONS) nested.push(text.slice(i + 1, stop));
       word += text.slice(i, stop + 1);
       inWord = true;
       i = stop;
@@ -184,7 +188,7 @@ function parseInto(p: Parser, text: string): void {
   }
   endCommand(false);
   if (p.depth < MAX_DEPTH) {
-    for (const inner of nested) {
+    for (const inner of nested.slice(0, MAX_SUBSTITUTIONS)) {
       p.depth++;
       parseInto(p, inner);
       p.depth--;
@@ -193,7 +197,7 @@ function parseInto(p: Parser, text: string): void {
   // `sh -c SCRIPT` inside a script: its commands are this script's too
   if (p.depth < MAX_DEPTH) {
     const count = p.commands.length;
-    for (let k = 0; k < count; k++) {
+    for (let k = first; k < count; k++) {
       const inv = invocationOf(p.commands[k]!);
       const inner = inv ? innerScript([inv.program, ...inv.args]) : undefined;
       if (inner !== undefined) {
@@ -206,7 +210,7 @@ function parseInto(p: Parser, text: string): void {
 }
 
 function collectSubstitutions(text: string, out: string[]): void {
-  for (let i = text.indexOf('$('); i >= 0 && out.length < MAX_COMMANDS; i = text.indexOf('$(', i + 2)) {
+  for (let i = text.indexOf('$('); i >= 0 && out.length < MAX_SUBSTITUTIONS; i = text.indexOf('$(', i + 2)) {
     const end = closeParen(text, i + 2);
     out.push(text.slice(i + 2, text[end - 1] === ')' ? end - 1 : end));
   }
