@@ -160,8 +160,8 @@ function withNamespace(object: K8sObject, namespace: string | undefined): K8sObj
   return { ...object, metadata: { ...object.metadata, namespace } };
 }
 
-/** Container fields detections read; probes, resources and the rest are dropped. */
-const CONTAINER_FIELDS = ['name', 'image', 'command', 'args', 'env', 'envFrom', 'ports', 'securityContext', 'volumeMounts', 'stdin', 'tty', 'targetContainerName'];
+/** Container fields detections read (exec probes and hooks tell node detections what is expected); resources and the rest are dropped. */
+const CONTAINER_FIELDS = ['name', 'image', 'command', 'args', 'env', 'envFrom', 'ports', 'securityContext', 'volumeMounts', 'stdin', 'tty', 'targetContainerName', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'];
 /** Pod-spec fields detections read. */
 const POD_SPEC_FIELDS = ['hostPID', 'hostNetwork', 'hostIPC', 'serviceAccountName', 'nodeName', 'securityContext', 'runtimeClassName', 'automountServiceAccountToken'];
 
