@@ -65,10 +65,13 @@ export function cidrContains(outer: Cidr, inner: Cidr): boolean {
     : (inner.address as ipaddr.IPv6).match(outer.address as ipaddr.IPv6, outer.prefix);
 }
 
+const RECENT_ANSWERS = 4096;
+
 /** A set of addresses and CIDR ranges with membership by canonical address. */
 export class IpSet {
   private readonly exact = new Set<string>();
   private readonly ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][] = [];
+  private readonly recent = new Map<string, boolean>();
   /** Lines that were neither an address nor a CIDR, with their line number. */
   readonly rejected: { line: number; text: string }[] = [];
 
@@ -83,6 +86,7 @@ export class IpSet {
   }
 
   add(entry: string, line = 0): boolean {
+    this.recent.clear();
     if (entry.includes('/')) {
       try {
         const [addr, bits] = ipaddr.parseCIDR(entry);
@@ -107,6 +111,17 @@ export class IpSet {
   }
 
   has(address: string): boolean {
+    // Audit logs repeat a few addresses (nodes, controllers) millions of times: answers for the
+    // last few thousand are remembered, so the common case is one Map lookup, not a parse.
+    const known = this.recent.get(address);
+    if (known !== undefined) return known;
+    const answer = this.lookup(address);
+    if (this.recent.size >= RECENT_ANSWERS) this.recent.clear();
+    this.recent.set(address, answer);
+    return answer;
+  }
+
+  private lookup(address: string): boolean {
     const canonical = canonicalIp(address);
     if (!canonical) return false;
     if (this.exact.has(canonical)) return true;
