@@ -45,6 +45,8 @@ export interface IndicatorExtensions {
 export class Indicators {
   private readonly lists = new Map<string, IndicatorList>();
   private readonly ipSets = new Map<string, IpSet>();
+  /** Per list, what detections derived from it (compiled patterns, maps), by deriving function. */
+  private readonly derived = new Map<string, Map<(list: IndicatorList) => unknown, unknown>>();
 
   constructor(
     private readonly dir = dataPath('indicators'),
@@ -59,6 +61,21 @@ export class Indicators {
       this.lists.set(name, list);
     }
     return list;
+  }
+
+  /**
+   * Something derived from a list — normalised paths, parsed patterns, a lookup map — built once
+   * per list and deriving function, so that detections do not redo it for every event. `build`
+   * must be a stable (module-level) function.
+   */
+  compiled<T>(name: string, build: (list: IndicatorList) => T): T {
+    let byBuilder = this.derived.get(name);
+    if (!byBuilder) {
+      byBuilder = new Map();
+      this.derived.set(name, byBuilder);
+    }
+    if (!byBuilder.has(build)) byBuilder.set(build, build(this.list(name)));
+    return byBuilder.get(build) as T;
   }
 
   /** The named address set (data/indicators/NAME.txt). */

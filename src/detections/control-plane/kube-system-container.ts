@@ -18,7 +18,8 @@ import { defineDetection, type DetectionContext } from '../../engine/detection.j
 import type { K8sAuditEvent, K8sObject, K8sObjectEvent } from '../../events/model.js';
 import { containersOf, podSpecOf, type ContainerSpec } from '../../inventory/pod-spec.js';
 import { actingUser } from '../../alerts/entities.js';
-import { matchesRepository, MAX_IMAGE_CHARS, parseImageRef, parseRepositoryPattern } from '../../inventory/image-ref.js';
+import type { IndicatorList } from '../../indicators/indicators.js';
+import { matchesRepository, MAX_IMAGE_CHARS, parseImageRef, parseRepositoryPattern, type RepositoryPattern } from '../../inventory/image-ref.js';
 import { containerFinding, previousContainer, WORKLOAD_AUDIT_INDEX, workloadChange, type WorkloadChange } from './lib/workloads.js';
 
 const NAMESPACE = 'kube-system';
@@ -85,10 +86,14 @@ function repositoryOf(image: string): string {
   return parseImageRef(image)?.repository ?? image.slice(0, MAX_IMAGE_CHARS);
 }
 
+function repositoryPatterns(list: IndicatorList): RepositoryPattern[] {
+  return list.entries.map((e) => parseRepositoryPattern(e.value));
+}
+
 function allowlisted(image: string, ctx: DetectionContext): boolean {
   const ref = parseImageRef(image);
   if (!ref) return false;
-  return ctx.indicators.list('kube-system-images').entries.some((e) => matchesRepository(ref, parseRepositoryPattern(e.value)));
+  return ctx.indicators.compiled('kube-system-images', repositoryPatterns).some((pattern) => matchesRepository(ref, pattern));
 }
 
 function learningHours(ctx: DetectionContext): number {

@@ -9,6 +9,7 @@
  * A refused request created nothing and does not fire. An update that keeps a container's
  * sensitive mounts as they were does not fire again; one that adds a new sensitive path does.
  */
+import type { IndicatorList } from '../../indicators/indicators.js';
 import { defineDetection, type DetectionContext } from '../../engine/detection.js';
 import { isRecord, podSpecOf, type ContainerSpec, type PodSpec } from '../../inventory/pod-spec.js';
 import { containerFinding, previousContainer, WORKLOAD_AUDIT_INDEX, workloadChange } from './lib/workloads.js';
@@ -52,9 +53,9 @@ function within(path: string, base: string): boolean {
   return path === base || base === '/' || path.startsWith(base + '/');
 }
 
-function pathEntries(ctx: DetectionContext): PathEntry[] {
+function compilePathEntries(list: IndicatorList): PathEntry[] {
   const out: PathEntry[] = [];
-  for (const entry of ctx.indicators.list('sensitive-host-paths').entries) {
+  for (const entry of list.entries) {
     const path = normaliseHostPath(entry.value);
     if (!path) continue;
     out.push({
@@ -66,6 +67,10 @@ function pathEntries(ctx: DetectionContext): PathEntry[] {
     });
   }
   return out;
+}
+
+function pathEntries(ctx: DetectionContext): PathEntry[] {
+  return ctx.indicators.compiled('sensitive-host-paths', compilePathEntries);
 }
 
 /** Why mounting `path` is sensitive, or undefined when it is not. */

@@ -22,6 +22,7 @@ import type { AlertEntities } from '../../../alerts/alert.js';
 import { auditEntities } from '../../../alerts/entities.js';
 import type { DetectionContext, Finding } from '../../../engine/detection.js';
 import type { K8sAuditEvent, K8sObject, K8sObjectEvent } from '../../../events/model.js';
+import type { IndicatorList } from '../../../indicators/indicators.js';
 import { cidrContains, parseCidr, type Cidr } from '../../../indicators/ip.js';
 import { endsWithSegments, parseImageRef } from '../../../inventory/image-ref.js';
 import type { Inventory } from '../../../inventory/inventory.js';
@@ -273,7 +274,11 @@ function strings(value: unknown): string[] | undefined {
 
 /** The entries of an indicator list as application matchers (malformed fields are ignored). */
 export function appEntries(ctx: DetectionContext, list: string): AppEntry[] {
-  return ctx.indicators.list(list).entries.map((e) => ({
+  return ctx.indicators.compiled(list, compileAppEntries);
+}
+
+function compileAppEntries(list: IndicatorList): AppEntry[] {
+  return list.entries.map((e) => ({
     value: e.value.toLowerCase(),
     match: e.match === 'port' || e.match === 'name' ? e.match : 'image',
     app: typeof e.app === 'string' ? e.app : e.value,

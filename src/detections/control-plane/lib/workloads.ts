@@ -58,8 +58,20 @@ export function workloadFromObject(event: K8sObjectEvent): WorkloadChange | unde
   return { object, spec, containers: containersOf(spec), beforeContainers: [], entities };
 }
 
+/**
+ * Several detections judge the containers of the same request; the change is worked out once per
+ * event (a cache of a pure function of the event and the inventory, which does not change while
+ * one event's detections run). Detections must treat it as read-only.
+ */
+const changes = new WeakMap<K8sAuditEvent | K8sObjectEvent, WorkloadChange | null>();
+
 export function workloadChange(event: K8sAuditEvent | K8sObjectEvent, ctx: DetectionContext): WorkloadChange | undefined {
-  return event.kind === 'k8s.audit' ? workloadFromAudit(event, ctx) : workloadFromObject(event);
+  let change = changes.get(event);
+  if (change === undefined) {
+    change = (event.kind === 'k8s.audit' ? workloadFromAudit(event, ctx) : workloadFromObject(event)) ?? null;
+    changes.set(event, change);
+  }
+  return change ?? undefined;
 }
 
 /**
