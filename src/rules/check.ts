@@ -38,6 +38,8 @@ export class CheckError extends Error {
 }
 
 export interface CheckContext {
+  /** The rule's event kinds (for messages) and the fields they all have. */
+  kinds: readonly string[];
   fields: ReadonlyMap<string, FieldSpec>;
   lists: ReadonlyMap<string, FieldType>;
   /** A fresh, unchecked copy of a macro's parsed expression, or undefined when there is none. */
@@ -92,6 +94,17 @@ function qualifiedName(expr: Expr): string | undefined {
   return undefined;
 }
 
+/** 'an int', 'a string'. */
+function an(t: FieldType): string {
+  const name = typeName(t);
+  return `${/^[aeiou]/.test(name) ? 'an' : 'a'} ${name}`;
+}
+
+/** The leftmost identifier of a selection chain: where a misspelt path begins. */
+function rootOf(expr: Expr): Expr {
+  return expr.exprKind.case === 'selectExpr' && expr.exprKind.value.operand ? rootOf(expr.exprKind.value.operand) : expr;
+}
+
 function asIdent(expr: Expr, name: string): void {
   expr.exprKind = { case: 'identExpr', value: { $typeName: 'cel.expr.Expr.Ident', name } } as Expr['exprKind'];
 }
@@ -142,7 +155,9 @@ class Checker {
   private unknownField(expr: Expr, path: string): never {
     const head = path.split('.')[0]!;
     const near = [...this.ctx.fields.keys()].filter((p) => p.split('.')[0] === head).slice(0, 12);
-    this.fail(expr, RULE_ERROR_CODES.UNKNOWN_FIELD, `unknown field '${path}' for these event kinds${near.length ? ` (known under '${head}': ${near.join(', ')})` : ''}`);
+    const several = this.ctx.kinds.length > 1 ? ' (a rule over several kinds may read only the fields they all have)' : '';
+    const known = near.length ? `; known under '${head}': ${near.join(', ')}` : '';
+    this.fail(rootOf(expr), RULE_ERROR_CODES.UNKNOWN_FIELD, `unknown field '${path}' in ${this.ctx.kinds.join(', ')} events${several}${known}`);
   }
 
   private hasValuePrefix(base: string): boolean {
@@ -243,7 +258,7 @@ class Checker {
           if (testOnly) this.fail(expr, RULE_ERROR_CODES.TYPE, `has() tests event fields; compare '${field}' with its zero value instead`);
           return f;
         }
-        return this.fail(expr, RULE_ERROR_CODES.TYPE, `cannot select '${field}' from a ${typeName(t)}`);
+        return this.fail(expr, RULE_ERROR_CODES.TYPE, `cannot select '${field}' from ${an(t)}`);
       }
       case 'callExpr':
         return this.call(expr, kind.value.function, kind.value.target, kind.value.args);
@@ -267,7 +282,7 @@ class Checker {
         if (c.iterVar2) this.fail(expr, RULE_ERROR_CODES.TYPE, 'two-variable comprehensions are not supported');
         const range = this.check(c.iterRange!);
         const elem = range.k === 'list' ? range.elem : range.k === 'map' ? range.key : isDyn(range) ? T.dyn : undefined;
-        if (!elem) this.fail(c.iterRange!, RULE_ERROR_CODES.TYPE, `cannot iterate over a ${typeName(range)}`);
+        if (!elem) this.fail(c.iterRange!, RULE_ERROR_CODES.TYPE, `cannot iterate over ${an(range)}`);
         const accu = this.check(c.accuInit!);
         this.scopes.push(new Map([[c.iterVar, elem], [c.accuVar, accu]]));
         try {
@@ -285,7 +300,7 @@ class Checker {
 
   private expectBool(expr: Expr, what: string): void {
     const t = this.check(expr);
-    if (t.k !== 'bool' && !isDyn(t)) this.fail(expr, RULE_ERROR_CODES.TYPE, `${what} must be a bool, not a ${typeName(t)}`);
+    if (t.k !== 'bool' && !isDyn(t)) this.fail(expr, RULE_ERROR_CODES.TYPE, `${what} must be a bool, not ${an(t)}`);
   }
 
   private call(expr: Expr, fn: string, target: Expr | undefined, args: Expr[]): FieldType {
@@ -301,7 +316,7 @@ class Checker {
       case '_==_':
       case '_!=_': {
         const [a, b] = args.map((x) => this.check(x)) as [FieldType, FieldType];
-        if (!comparable(a, b)) this.fail(expr, RULE_ERROR_CODES.TYPE, `cannot compare a ${typeName(a)} with a ${typeName(b)}`);
+        if (!comparable(a, b)) this.fail(expr, RULE_ERROR_CODES.TYPE, `cannot compare ${an(a)} with ${an(b)}`);
         return T.bool;
       }
       case '_<_':
@@ -310,7 +325,7 @@ class Checker {
       case '_>=_': {
         const [a, b] = args.map((x) => this.check(x)) as [FieldType, FieldType];
         const ok = isDyn(a) || isDyn(b) || (isNum(a) && isNum(b)) || (a.k === b.k && (a.k === 'string' || a.k === 'bytes' || a.k === 'bool'));
-        if (!ok) this.fail(expr, RULE_ERROR_CODES.TYPE, `cannot order a ${typeName(a)} against a ${typeName(b)}`);
+        if (!ok) this.fail(expr, RULE_ERROR_CODES.TYPE, `cannot order ${an(a)} against ${an(b)}`);
         return T.bool;
       }
       case '@in': {
@@ -318,7 +333,7 @@ class Checker {
         if (b.k === 'list' && comparable(a, b.elem)) return T.bool;
         if (b.k === 'map' && comparable(a, b.key)) return T.bool;
         if (isDyn(b)) return T.bool;
-        return this.fail(expr, RULE_ERROR_CODES.TYPE, `cannot look for a ${typeName(a)} in a ${typeName(b)}`);
+        return this.fail(expr, RULE_ERROR_CODES.TYPE, `cannot look for ${an(a)} in ${an(b)}`);
       }
       case '_?_:_': {
         this.expectBool(args[0]!, 'condition of ?:');
@@ -328,7 +343,7 @@ class Checker {
       }
       case '-_': {
         const t = this.check(args[0]!);
-        if (!isNum(t) && !isDyn(t)) this.fail(expr, RULE_ERROR_CODES.TYPE, `cannot negate a ${typeName(t)}`);
+        if (!isNum(t) && !isDyn(t)) this.fail(expr, RULE_ERROR_CODES.TYPE, `cannot negate ${an(t)}`);
         return t;
       }
       case '_+_':
@@ -342,21 +357,29 @@ class Checker {
         if (same && isNum(a) && !(fn === '_%_' && a.k === 'double')) return a;
         if (fn === '_+_' && same && a.k === 'string') return a;
         if (fn === '_+_' && a.k === 'list' && b.k === 'list') return listOf(unify([a.elem, b.elem]));
-        return this.fail(expr, RULE_ERROR_CODES.TYPE, `no ${fn.replaceAll('_', '')} for a ${typeName(a)} and a ${typeName(b)}`);
+        return this.fail(expr, RULE_ERROR_CODES.TYPE, `no ${fn.replaceAll('_', '')} for ${an(a)} and ${an(b)}`);
       }
       case '_[_]': {
         const [a, i] = args.map((x) => this.check(x)) as [FieldType, FieldType];
         if (a.k === 'list' && (i.k === 'int' || isDyn(i))) return a.elem;
         if (a.k === 'map' && comparable(i, a.key)) return a.value;
         if (isDyn(a)) return T.dyn;
-        return this.fail(expr, RULE_ERROR_CODES.TYPE, `cannot index a ${typeName(a)} with a ${typeName(i)}`);
+        return this.fail(expr, RULE_ERROR_CODES.TYPE, `cannot index ${an(a)} with ${an(i)}`);
       }
     }
     if (target) return this.method(expr, fn, target, args);
+    if (fn === 'has' && args.length === 1 && args[0]!.exprKind.case === 'identExpr') {
+      // has(field) on a top-level field: CEL's macro only takes a selection, so it arrives as a call.
+      const name = args[0]!.exprKind.value.name;
+      if (!this.ctx.fields.has(name)) return this.unknownField(args[0]!, name);
+      this.reads.add(name);
+      asIdent(expr, PRESENCE_PREFIX + name);
+      return T.bool;
+    }
     if (fn === 'size' && args.length === 1) {
       const t = this.check(args[0]!);
       if (t.k === 'string' || t.k === 'bytes' || t.k === 'list' || t.k === 'map' || isDyn(t)) return T.int;
-      return this.fail(expr, RULE_ERROR_CODES.TYPE, `size() of a ${typeName(t)}`);
+      return this.fail(expr, RULE_ERROR_CODES.TYPE, `size() of ${an(t)}`);
     }
     if (fn === 'matches' && args.length === 2) {
       this.method(expr, 'matches', args[0]!, [args[1]!]);
@@ -375,7 +398,7 @@ class Checker {
     const argTypes = args.map((a) => this.check(a));
     if (isDyn(receiver)) return T.dyn;
     const overloads = METHODS[receiver.k === 'list' || receiver.k === 'map' ? receiver.k : receiver.k]?.[fn];
-    if (!overloads) return this.fail(expr, RULE_ERROR_CODES.UNKNOWN_FUNCTION, `no method ${fn}() on a ${typeName(receiver)}`);
+    if (!overloads) return this.fail(expr, RULE_ERROR_CODES.UNKNOWN_FUNCTION, `no method ${fn}() on ${an(receiver)}`);
     const [signatures, result] = overloads;
     const fits = signatures.some((sig) => sig.length === argTypes.length && sig.every((s, i) => isDyn(argTypes[i]!) || typeName(s) === typeName(argTypes[i]!)));
     if (!fits) {

@@ -153,7 +153,7 @@ function syntaxError(text: string, where: TextLoc, error: Error): RuleError {
   if (!m) return new RuleError(RULE_ERROR_CODES.SYNTAX, where, error.message);
   const lines = text.split('\n');
   const offset = lines.slice(0, Number(m[1]) - 1).reduce((n, l) => n + l.length + 1, 0) + Number(m[2]) - 1;
-  return new RuleError(RULE_ERROR_CODES.SYNTAX, positionIn(where, text, offset), `syntax error: ${m[3]!.split('\n')[0]}`);
+  return new RuleError(RULE_ERROR_CODES.SYNTAX, positionIn(where, offset), `syntax error: ${m[3]!.split('\n')[0]}`);
 }
 
 function offsetOf(parsed: ReturnType<typeof parse>, id: bigint): number {
@@ -259,6 +259,7 @@ function compileRule(rule: RawRule, file: string, c: CompileEnv): CompiledRule |
   let reads: Set<string>;
   try {
     const result = checkExpr(parsed.expr!, {
+      kinds: rule.kinds,
       fields,
       lists: c.listTypes,
       macro: (name) => {
@@ -274,10 +275,10 @@ function compileRule(rule: RawRule, file: string, c: CompileEnv): CompiledRule |
     if (!(error instanceof CheckError)) throw error;
     if (error.macro) {
       const macro = c.macros.get(error.macro)!;
-      const where = positionIn(macro.conditionLoc, macro.condition, offsetOf(c.macroParses.get(error.macro)!, error.exprId));
+      const where = positionIn(macro.conditionLoc, offsetOf(c.macroParses.get(error.macro)!, error.exprId));
       return new RuleError(error.code, where, `macro '${error.macro}' (used by ${rule.id} over ${rule.kinds.join(', ')}): ${error.message}`);
     }
-    return new RuleError(error.code, positionIn(rule.conditionLoc, rule.condition, offsetOf(parsed, error.exprId)), `${rule.id}: ${error.message}`);
+    return new RuleError(error.code, positionIn(rule.conditionLoc, offsetOf(parsed, error.exprId)), `${rule.id}: ${error.message}`);
   }
   const placeholders = [...(rule.summary ?? '').matchAll(/\{([^{}]+)\}/g)].map((m) => m[1]!);
   const unknown = placeholders.filter((p) => !fields.has(p));

@@ -9,11 +9,13 @@ import { z } from 'zod';
 import { EVENT_KINDS, SEVERITIES, type EventKind, type Severity } from '../events/model.js';
 import { RULE_ERROR_CODES, RuleError, type Loc } from './errors.js';
 
-/** Where a condition's text sits in its file, to turn an offset in the text into line and column. */
+/**
+ * Where a condition's text sits in its file: one segment per source line of the scalar (the block
+ * header aside), so an offset in the parsed text maps back to a line and column even when YAML
+ * folded the lines into one.
+ */
 export interface TextLoc extends Loc {
-  /** Block scalars (`|`, `>`) start on the next line at `indent`; flow scalars at `col`. */
-  block: boolean;
-  indent: number;
+  segments: { line: number; col: number; length: number }[];
 }
 
 export interface RawExample {
@@ -146,22 +148,36 @@ export function readRuleFile(file: string, text: string): { parsed?: RawRuleFile
 
 function textLoc(node: Node | undefined, at: (node: Node | undefined) => Loc, text: string): TextLoc {
   const loc = at(node);
-  if (isScalar(node) && (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED)) {
-    // The value starts on the line after the indicator, at that line's indentation.
-    const next = text.indexOf('\n', node.range?.[0] ?? 0) + 1;
-    let indent = 0;
-    while (text[next + indent] === ' ') indent++;
-    return { ...loc, block: true, indent: indent + 1 };
+  if (!isScalar(node) || !node.range) return { ...loc, segments: [] };
+  const block = node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED;
+  const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE;
+  let from = node.range[0];
+  if (block) from = text.indexOf('\n', from) + 1;
+  else if (quoted) from++;
+  const source = text.slice(from, node.range[1]);
+  const segments: TextLoc['segments'] = [];
+  let offset = from;
+  for (const raw of source.split('\n')) {
+    // Continuation lines (and every block line) lose their indentation in the parsed value.
+    const skip = segments.length === 0 && !block ? 0 : raw.length - raw.trimStart().length;
+    const pos = lineCounterPos(text, offset + skip);
+    segments.push({ line: pos.line, col: pos.col, length: raw.trim().length });
+    offset += raw.length + 1;
   }
-  const quoted = isScalar(node) && (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE);
-  return { ...loc, col: (loc.col ?? 1) + (quoted ? 1 : 0), block: false, indent: 0 };
+  return { ...loc, segments };
 }
 
-/** File line and column of offset `offset` in a condition read from `loc`. */
-export function positionIn(loc: TextLoc, text: string, offset: number): Loc {
-  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
-  const newlines = before.split('\n').length - 1;
-  const lineStart = before.lastIndexOf('\n') + 1;
-  if (loc.block) return { file: loc.file, line: loc.line + 1 + newlines, col: loc.indent + (offset - lineStart) };
-  return { file: loc.file, line: loc.line + newlines, col: newlines ? offset - lineStart + 1 : (loc.col ?? 1) + offset };
+function lineCounterPos(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  return { line: before.split('\n').length, col: offset - before.lastIndexOf('\n') };
+}
+
+/** File line and column of offset `offset` in a condition read from `loc` (each line of the scalar is one segment). */
+export function positionIn(loc: TextLoc, offset: number): Loc {
+  let rest = offset;
+  for (const segment of loc.segments) {
+    if (rest <= segment.length) return { file: loc.file, line: segment.line, col: segment.col + rest };
+    rest -= segment.length + 1;
+  }
+  return { file: loc.file, line: loc.line, col: loc.col };
 }

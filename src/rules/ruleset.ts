@@ -63,7 +63,8 @@ export function loadRules(dir: string, builtins: Catalog = loadCatalog()): Loade
   const parsed: RawRuleFile[] = [];
   const sidecars: LoadedRules['sidecars'] = new Map();
   for (const file of files) {
-    const shown = relative(process.cwd(), file) || file;
+    const near = relative(process.cwd(), file);
+    const shown = near && !near.startsWith('..') ? near : file;
     let text: string;
     try {
       if (statSync(file).size > MAX_RULE_FILE_BYTES) throw new Error(`larger than ${MAX_RULE_FILE_BYTES} bytes`);
