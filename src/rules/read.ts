@@ -156,12 +156,15 @@ function textLoc(node: Node | undefined, at: (node: Node | undefined) => Loc, te
   else if (quoted) from++;
   const source = text.slice(from, node.range[1]);
   const segments: TextLoc['segments'] = [];
+  const lines = source.split('\n');
+  // A block keeps indentation beyond its first line's; continuation lines of a flow scalar lose it all.
+  const blockIndent = block ? lines[0]!.length - lines[0]!.trimStart().length : 0;
   let offset = from;
-  for (const raw of source.split('\n')) {
-    // Continuation lines (and every block line) lose their indentation in the parsed value.
-    const skip = segments.length === 0 && !block ? 0 : raw.length - raw.trimStart().length;
+  for (const raw of lines) {
+    const leading = raw.length - raw.trimStart().length;
+    const skip = block ? Math.min(blockIndent, leading) : segments.length === 0 ? 0 : leading;
     const pos = lineCounterPos(text, offset + skip);
-    segments.push({ line: pos.line, col: pos.col, length: raw.trim().length });
+    segments.push({ line: pos.line, col: pos.col, length: raw.trimEnd().length - skip });
     offset += raw.length + 1;
   }
   return { ...loc, segments };
