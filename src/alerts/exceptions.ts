@@ -6,6 +6,7 @@
  * never lost without trace; an expired exception stops applying and is reported.
  */
 import { z } from 'zod';
+import { ALERT_TYPE } from '../catalog/catalog.js';
 import type { VigilEvent } from '../events/model.js';
 import { isNodeEvent } from '../events/model.js';
 import type { AlertEntities } from './alert.js';
@@ -16,7 +17,7 @@ export type MatchField = (typeof MATCH_FIELDS)[number];
 
 export const exceptionSchema = z.object({
   /** Alert type, or '*' for every type. */
-  type: z.string().regex(/^(\*|K8S(\.NODE)?_[A-Za-z_]+)$/, "an alert type such as K8S_PrivilegedContainer, or '*'"),
+  type: z.string().refine((t) => t === '*' || ALERT_TYPE.test(t), "an alert type such as K8S_PrivilegedContainer or a rule id such as USER_ExecFromDevShm, or '*'"),
   reason: z.string().min(3, 'say why this is benign'),
   expires: z.coerce.date().optional(),
   match: z
@@ -59,6 +60,8 @@ export class ExceptionSet {
   constructor(
     readonly specs: readonly ExceptionSpec[],
     private readonly now: () => number = Date.now,
+    /** Told of every finding an exception silences (dry runs list them). */
+    private readonly onSilence?: (spec: ExceptionSpec, type: string, event: VigilEvent) => void,
   ) {}
 
   /** The exception that silences this finding, if any. */
@@ -75,6 +78,7 @@ export class ExceptionSet {
         continue;
       }
       this.suppressed[type] = (this.suppressed[type] ?? 0) + 1;
+      this.onSilence?.(spec, type, event);
       return spec;
     }
     return undefined;

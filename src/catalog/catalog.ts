@@ -25,6 +25,27 @@ const entrySchema = z.object({
 
 export type Catalog = ReadonlyMap<string, CatalogEntry>;
 
+/**
+ * User rule types are `PREFIX_Name` with a prefix of their own (USER, or an organisation's), so
+ * they can never take a catalogue type's name: K8S is reserved for the catalogue.
+ */
+const USER_RULE_TYPE = /^(?!K8S)[A-Z][A-Z0-9]{1,15}_[A-Za-z0-9_]{1,100}$/;
+export const ALERT_TYPE = /^(K8S(\.NODE)?_[A-Za-z_]+|(?!K8S)[A-Z][A-Z0-9]{1,15}_[A-Za-z0-9_]{1,100})$/;
+
+export function isUserRuleType(type: string): boolean {
+  return USER_RULE_TYPE.test(type);
+}
+
+/** The built-in catalogue with user rules' entries; a type in both is an error. */
+export function withUserEntries(catalog: Catalog, entries: readonly CatalogEntry[]): Catalog {
+  const merged = new Map(catalog);
+  for (const entry of entries) {
+    if (merged.has(entry.type)) throw new Error(`alert type '${entry.type}' is defined twice`);
+    merged.set(entry.type, entry);
+  }
+  return merged;
+}
+
 let cached: Catalog | undefined;
 
 /** The catalogue, validated, by type id. Throws with the entry and field at fault. */

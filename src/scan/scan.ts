@@ -28,7 +28,13 @@ export interface ScanOptions {
   exceptions?: readonly ExceptionSpec[];
   indicators?: Indicators;
   detections?: readonly AnyDetection[];
+  /** User rules (rules/ruleset.ts): their detections run beside the others, their catalogue entries join it. */
+  rules?: { detections: readonly AnyDetection[]; catalog: Catalog };
   catalog?: Catalog;
+  /** Events already decoded (inline rule examples), replayed before the paths. */
+  events?: readonly VigilEvent[];
+  /** Called for each finding an exception silences (dry runs report them). */
+  onSilence?: (spec: ExceptionSpec, type: string, event: VigilEvent) => void;
   formats?: readonly SourceFormat[];
   cluster?: string;
   maxLineBytes?: number;
@@ -80,12 +86,12 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   stateFile?.loadInto(state);
   const alerts: Alert[] = [];
   const engine = new Engine({
-    detections: options.detections ?? (await loadDetections()),
-    catalog: options.catalog ?? loadCatalog(),
+    detections: [...(options.detections ?? (await loadDetections())), ...(options.rules?.detections ?? [])],
+    catalog: options.rules?.catalog ?? options.catalog ?? loadCatalog(),
     state,
     indicators: options.indicators ?? new Indicators(),
     settings: options.settings,
-    exceptions: new ExceptionSet(options.exceptions ?? []),
+    exceptions: new ExceptionSet(options.exceptions ?? [], Date.now, options.onSilence),
     aggregation: { onClose: (alert) => alerts.push(alert) },
   });
   const stats: ScanStats = {
@@ -117,6 +123,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     },
   };
   options.onStart?.(stats.totalBytes);
+  for (const event of options.events ?? []) sink.event(event);
   for (const input of inputs) {
     try {
       await readInput(input, {

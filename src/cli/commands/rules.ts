@@ -3,13 +3,21 @@
  * `vigil rules list`: the catalogue, with per alert type whether Vigil implements it and from
  * which sources it can fire (a source that produces the right events but cannot show what the
  * detection needs, like GKE for some audit detections, is listed as unable, with the reason).
+ * `vigil rules test DIR`: every user rule's examples and the built-in detections' fixtures.
+ * `vigil rules dry-run`: what new rules and exceptions would fire or silence on recorded data.
  */
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { loadCatalog } from '../../catalog/catalog.js';
 import { discoverDetections } from '../../detections/registry.js';
 import type { AnyDetection } from '../../engine/detection.js';
+import { loadConfig } from '../../config/config.js';
+import { Indicators } from '../../indicators/indicators.js';
+import { dryRun, formatDryRun } from '../../rules/dry-run.js';
+import { builtinCases, userRuleCases, type CaseResult } from '../../rules/harness.js';
+import { loadRules, type LoadedRules } from '../../rules/ruleset.js';
 import { FORMATS } from '../../sources/registry.js';
+import { EXIT_ALERT, EXIT_OK, EXIT_USAGE } from '../main.js';
 
 export interface RuleRow {
   type: string;
@@ -54,7 +62,8 @@ export async function ruleRows(): Promise<RuleRow[]> {
 }
 
 export function registerRules(program: Command, setExit: (code: number) => void): void {
-  const rules = program.command('rules').description('the alert catalogue and the detections behind it');
+  const rules = program.command('rules').description('the alert catalogue, the detections behind it, and user rules');
+  registerRuleTools(rules, setExit);
   rules
     .command('list')
     .description('every alert type: implemented or not, and from which sources it can fire')
@@ -79,5 +88,79 @@ export function registerRules(program: Command, setExit: (code: number) => void)
       }
       process.stdout.write(lines.join('\n') + '\n');
       setExit(0);
+    });
+}
+
+function loadOrReport(command: string, dir: string): LoadedRules | undefined {
+  const loaded = loadRules(dir);
+  for (const error of loaded.errors) process.stderr.write(`vigil rules ${command}: ${error.message}\n`);
+  return loaded.errors.length ? undefined : loaded;
+}
+
+/** Runs user rule examples (and the built-in fixtures unless told not to); the readable report and whether all passed. */
+export async function runRuleTests(dir: string | undefined, builtins: boolean): Promise<{ report: string; passed: boolean } | undefined> {
+  const results: CaseResult[] = [];
+  let catalog = loadCatalog();
+  if (dir) {
+    const loaded = loadOrReport('test', dir);
+    if (!loaded) return undefined;
+    catalog = loaded.catalog;
+    results.push(...(await userRuleCases(loaded)));
+  }
+  if (builtins) {
+    for (const c of await builtinCases(catalog)) {
+      const [positive, negative] = [await c.positive(), await c.negative()];
+      results.push({ name: positive.name, failures: [...positive.failures, ...negative.failures] });
+    }
+  }
+  const failed = results.filter((r) => r.failures.length);
+  const lines = results.map((r) => (r.failures.length ? `FAIL ${r.name}\n${r.failures.map((f) => `  - ${f}`).join('\n')}` : `ok   ${r.name}`));
+  lines.push('', `${results.length - failed.length} passed, ${failed.length} failed`);
+  return { report: lines.join('\n') + '\n', passed: failed.length === 0 };
+}
+
+export function registerRuleTools(rules: Command, setExit: (code: number) => void): void {
+  rules
+    .command('test')
+    .description("run every rule's positive and negative examples (user rules in DIR, and the built-in detections' fixtures)")
+    .argument('[dir]', 'folder of user rule files')
+    .option('--no-builtin', "skip the built-in detections' fixtures")
+    .action(async (dir: string | undefined, flags: { builtin: boolean }) => {
+      const outcome = await runRuleTests(dir, flags.builtin);
+      if (!outcome) return setExit(EXIT_USAGE);
+      process.stdout.write(outcome.report);
+      setExit(outcome.passed ? EXIT_OK : EXIT_ALERT);
+    });
+  rules
+    .command('dry-run')
+    .description('what rules and exceptions would fire or silence on recorded data (nothing is stored or sent)')
+    .argument('<paths...>', 'recorded inputs, as for vigil scan')
+    .option('--rules <dir>', 'folder of user rule files to try')
+    .option('--config <file>', 'vigil.yaml whose exceptions to try')
+    .option('--format <format>', 'input format, as for vigil scan', 'auto')
+    .option('--only-rules', "report only the user rules' alerts")
+    .option('--json', 'as JSON')
+    .action(async (paths: string[], flags: { rules?: string; config?: string; format: string; onlyRules?: boolean; json?: boolean }) => {
+      let config;
+      try {
+        config = loadConfig(flags.config);
+      } catch (error) {
+        process.stderr.write(`vigil rules dry-run: ${(error as Error).message}\n`);
+        return setExit(EXIT_USAGE);
+      }
+      const rules = flags.rules ? loadOrReport('dry-run', flags.rules) : undefined;
+      if (flags.rules && !rules) return setExit(EXIT_USAGE);
+      const report = await dryRun({
+        paths,
+        format: flags.format,
+        rules,
+        exceptions: config.exceptions,
+        settings: config.detections,
+        indicators: new Indicators(undefined, config.indicators),
+        onlyRules: flags.onlyRules,
+      });
+      process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatDryRun(report));
+      for (const { path, reason } of report.fileErrors) process.stderr.write(`vigil rules dry-run: ${path}: ${reason}\n`);
+      setExit(report.fileErrors.length ? EXIT_USAGE : EXIT_OK);
     });
 }

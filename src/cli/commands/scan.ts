@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import type { Severity } from '../../events/model.js';
 import { Indicators } from '../../indicators/indicators.js';
+import { loadRules, type LoadedRules } from '../../rules/ruleset.js';
 import { scan } from '../../scan/scan.js';
 import { formatAll, OUTPUT_FORMATS, type OutputFormat } from '../../sinks/format/formats.js';
 import { FORMATS } from '../../sources/registry.js';
@@ -40,7 +41,7 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     .option('--output <output>', `${OUTPUT_FORMATS.join('|')} (default: table on a terminal, jsonl otherwise)`, oneOf(OUTPUT_FORMATS, '--output'))
     .option('--min-severity <severity>', 'hide alerts below this severity', parseSeverity, 'informational')
     .option('--fail-on <severity>', 'exit 1 if any alert is at or above this severity', parseSeverity)
-    .option('--rules <dir>', 'extra rule files')
+    .option('--rules <dir>', 'folder of user rule files (YAML with CEL conditions, see docs/rules.md)')
     .option('--state <file>', 'SQLite file where learned baselines are kept between runs')
     .option('--config <file>', 'vigil.yaml with detection settings and indicator extensions')
     .option('--cluster <name>', 'cluster name for inputs that do not carry one')
@@ -54,9 +55,11 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
     process.stderr.write(`vigil scan: unknown --format '${flags.format}' (known: auto, ${FORMATS.map((f) => f.name).join(', ')})\n`);
     return EXIT_USAGE;
   }
+  let rules: LoadedRules | undefined;
   if (flags.rules) {
-    process.stderr.write('vigil scan: --rules needs the rule engine, which this build does not include yet\n');
-    return EXIT_USAGE;
+    rules = loadRules(flags.rules);
+    for (const error of rules.errors) process.stderr.write(`vigil scan: ${error.message}\n`);
+    if (rules.errors.length) return EXIT_USAGE;
   }
   let config;
   try {
@@ -74,6 +77,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
     format: flags.format,
     statePath: flags.state,
     cluster: flags.cluster,
+    rules,
     settings: config.detections,
     exceptions: config.exceptions,
     indicators: new Indicators(undefined, config.indicators),
