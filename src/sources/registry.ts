@@ -7,12 +7,13 @@ import aks from './aks/format.js';
 import eks from './eks/format.js';
 import type { SourceFormat } from './format.js';
 import gke from './gke/format.js';
+import k8sObjects from './k8s-objects/format.js';
 import k8sAudit from './k8s-audit/format.js';
 import linuxAudit from './linux-audit/format.js';
 import tetragon from './tetragon/format.js';
 import vigil from './vigil/format.js';
 
-export const FORMATS: readonly SourceFormat[] = register([vigil, k8sAudit, aks, eks, gke, linuxAudit, tetragon]);
+export const FORMATS: readonly SourceFormat[] = register([vigil, k8sAudit, aks, eks, gke, k8sObjects, linuxAudit, tetragon]);
 
 function register(formats: SourceFormat[]): SourceFormat[] {
   const names = new Set<string>();
