@@ -4,6 +4,8 @@
  * tie. A name may be registered once.
  */
 import aks from './aks/format.js';
+import azureActivity from './azure-activity/format.js';
+import cloudtrail from './cloudtrail/format.js';
 import eks from './eks/format.js';
 import type { SourceFormat } from './format.js';
 import gke from './gke/format.js';
@@ -13,7 +15,7 @@ import linuxAudit from './linux-audit/format.js';
 import tetragon from './tetragon/format.js';
 import vigil from './vigil/format.js';
 
-export const FORMATS: readonly SourceFormat[] = register([vigil, k8sAudit, aks, eks, gke, k8sObjects, linuxAudit, tetragon]);
+export const FORMATS: readonly SourceFormat[] = register([vigil, k8sAudit, aks, eks, gke, k8sObjects, azureActivity, cloudtrail, linuxAudit, tetragon]);
 
 function register(formats: SourceFormat[]): SourceFormat[] {
   const names = new Set<string>();
