@@ -90,18 +90,25 @@ export class ClusterObjectReader {
 
   /**
    * One pass over every kind. A kind that cannot be listed (forbidden, not served) is reported
-   * through `sink.issue` and the others are still read.
+   * through `sink.issue` and the others are still read; when none can be listed, the cluster is
+   * unreadable and this throws.
    */
   async snapshot(sink: DecoderSink): Promise<void> {
+    let firstFailure: string | undefined;
+    let failures = 0;
     for (const resource of this.resources) {
       try {
         const list = await this.listAll(resource);
         for (const item of list.items) this.emit(item, resource, 'snapshot', sink);
       } catch (error) {
         this.errors++;
-        sink.issue({ origin: { file: `api:${resource.path}`, line: 0 }, reason: `cannot list ${resource.kind}: ${describe(error)}` });
+        failures++;
+        const reason = `cannot list ${resource.kind}: ${describe(error)}`;
+        firstFailure ??= reason;
+        sink.issue({ origin: { file: `api:${resource.path}`, line: 0 }, reason });
       }
     }
+    if (failures === this.resources.length) throw new Error(`cluster ${this.cluster} unreadable: ${firstFailure}`);
   }
 
   /** Lists then watches every kind until stop(); resolves once every first list is in. */
