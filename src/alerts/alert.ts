@@ -3,7 +3,7 @@
  * The alert as JSON: the contract of `--output jsonl`, the HTTP API and every sink
  * (../shared/DESIGN.md). Field names and meanings here are fixed; add, never rename.
  */
-import type { Severity } from '../events/model.js';
+import type { ClusterInfo, Severity } from '../events/model.js';
 
 export type AlertStatus = 'active' | 'resolved' | 'dismissed';
 
@@ -16,6 +16,8 @@ export interface AlertProcess {
 
 export interface AlertEntities {
   cluster?: string;
+  /** Where the cluster runs, when its log wrapper says (cloud, region, resource id or project). */
+  clusterInfo?: ClusterInfo;
   namespace?: string;
   pod?: string;
   container?: string;

@@ -26,6 +26,7 @@ export function auditEntities(event: K8sAuditEvent): AlertEntities {
   const user = event.impersonatedUser ? `${event.impersonatedUser.username} (impersonated by ${event.user.username})` : event.user.username;
   const entities: AlertEntities = {
     cluster: event.cluster,
+    clusterInfo: event.clusterInfo,
     user,
     serviceAccount: serviceAccountOf(actingUser(event)),
     sourceIPs: event.sourceIPs.length ? event.sourceIPs : undefined,

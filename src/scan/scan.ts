@@ -14,7 +14,7 @@ import type { VigilEvent } from '../events/model.js';
 import { Indicators } from '../indicators/indicators.js';
 import { loadDetections } from '../detections/registry.js';
 import { listInputs, readInput } from '../sources/input/read.js';
-import type { DecodeIssue, SourceFormat } from '../sources/format.js';
+import type { DecodeIssue, DecoderSink, SourceFormat } from '../sources/format.js';
 import { originText } from '../sources/format.js';
 import { FORMATS } from '../sources/registry.js';
 
@@ -44,6 +44,8 @@ export interface ScanOptions {
   onBytes?: (bytes: number) => void;
   /** Every decoded event, before detection (used by tests and `--dry-run` tooling). */
   onEvent?: (event: VigilEvent) => void;
+  /** Sources read before the files, such as the live cluster's objects (`--live`). */
+  readers?: readonly { name: string; read(sink: DecoderSink): Promise<void> }[];
 }
 
 export interface ScanStats {
@@ -124,6 +126,14 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   };
   options.onStart?.(stats.totalBytes);
   for (const event of options.events ?? []) sink.event(event);
+  for (const reader of options.readers ?? []) {
+    try {
+      await reader.read(sink);
+      stats.formats[reader.name] = reader.name;
+    } catch (error) {
+      fileErrors.push({ path: reader.name, reason: (error as Error).message });
+    }
+  }
   for (const input of inputs) {
     try {
       await readInput(input, {

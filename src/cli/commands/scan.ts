@@ -9,8 +9,9 @@ import { loadConfig } from '../../config/config.js';
 import type { Severity } from '../../events/model.js';
 import { Indicators } from '../../indicators/indicators.js';
 import { loadRules, type LoadedRules } from '../../rules/ruleset.js';
-import { scan } from '../../scan/scan.js';
+import { scan, type ScanOptions } from '../../scan/scan.js';
 import { formatAll, OUTPUT_FORMATS, type OutputFormat } from '../../sinks/format/formats.js';
+import { ClusterObjectReader, loadKubeConfig } from '../../sources/kubernetes-api/reader.js';
 import { FORMATS } from '../../sources/registry.js';
 import { EXIT_ALERT, EXIT_OK, EXIT_USAGE } from '../main.js';
 import { atLeast, oneOf, parseSeverity } from '../options.js';
@@ -25,6 +26,10 @@ interface ScanFlags {
   state?: string;
   config?: string;
   cluster?: string;
+  live?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  inCluster?: boolean;
   summary?: boolean;
   progress: boolean;
 }
@@ -36,7 +41,7 @@ export function registerScan(program: Command, setExit: (code: number) => void):
   program
     .command('scan')
     .description('scan audit logs, node telemetry, cloud activity or cluster snapshots for attacks')
-    .argument('[paths...]', 'files (plain or .gz), folders (recursively), or - for stdin', ['-'])
+    .argument('[paths...]', 'files (plain or .gz), folders (recursively), or - for stdin (the default without --live)')
     .option('--format <format>', `auto or one of: ${FORMATS.map((f) => f.name).join(', ')}`, 'auto')
     .option('--output <output>', `${OUTPUT_FORMATS.join('|')} (default: table on a terminal, jsonl otherwise)`, oneOf(OUTPUT_FORMATS, '--output'))
     .option('--min-severity <severity>', 'hide alerts below this severity', parseSeverity, 'informational')
@@ -45,12 +50,32 @@ export function registerScan(program: Command, setExit: (code: number) => void):
     .option('--state <file>', 'SQLite file where learned baselines are kept between runs')
     .option('--config <file>', 'vigil.yaml with detection settings and indicator extensions')
     .option('--cluster <name>', 'cluster name for inputs that do not carry one')
+    .option('--live', "also read the cluster's objects as they stand through the Kubernetes API (one pass, read-only)")
+    .option('--kubeconfig <file>', 'with --live: kubeconfig file (default $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'with --live: kubeconfig context (default the current one)')
+    .option('--in-cluster', "with --live: the pod's service account instead of a kubeconfig")
     .option('--summary', 'print the end summary to stderr even when it is not a terminal')
     .option('--no-progress', 'no progress bar')
     .action(async (paths: string[], flags: ScanFlags) => setExit(await runScan(paths, flags)));
 }
 
-async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
+async function runScan(given: string[], flags: ScanFlags): Promise<number> {
+  const paths = given.length || flags.live ? given : ['-'];
+  if (!flags.live && (flags.kubeconfig || flags.context || flags.inCluster)) {
+    process.stderr.write('vigil scan: --kubeconfig, --context and --in-cluster go with --live\n');
+    return EXIT_USAGE;
+  }
+  let readers: ScanOptions['readers'];
+  if (flags.live) {
+    try {
+      const kubeConfig = loadKubeConfig({ file: flags.kubeconfig, context: flags.context, inCluster: flags.inCluster });
+      const reader = new ClusterObjectReader({ kubeConfig, cluster: flags.cluster });
+      readers = [{ name: `kubernetes-api (${reader.cluster})`, read: (sink) => reader.snapshot(sink) }];
+    } catch (error) {
+      process.stderr.write(`vigil scan: --live: ${(error as Error).message}\n`);
+      return EXIT_USAGE;
+    }
+  }
   if (flags.format !== 'auto' && !FORMATS.some((f) => f.name === flags.format)) {
     process.stderr.write(`vigil scan: unknown --format '${flags.format}' (known: auto, ${FORMATS.map((f) => f.name).join(', ')})\n`);
     return EXIT_USAGE;
@@ -78,6 +103,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
     statePath: flags.state,
     cluster: flags.cluster,
     rules,
+    readers,
     settings: config.detections,
     exceptions: config.exceptions,
     indicators: new Indicators(undefined, config.indicators),
