@@ -86,3 +86,25 @@ export function parseJsonLine(text: string, origin: Origin, sink: DecoderSink): 
     return NOT_JSON;
   }
 }
+
+/** Decodes one record of a JSON format; `path` locates it inside its line or document ('[3]'). */
+export type JsonRecordDecoder = (value: unknown, origin: Origin, path: string) => void;
+
+/**
+ * A decoder for formats whose lines (or whole document) hold one record or a JSON array of them:
+ * each record goes to `record` with its path; syntax errors are reported with their location.
+ */
+export function jsonRecordsDecoder(sink: DecoderSink, record: JsonRecordDecoder): Decoder {
+  const top = (value: unknown, origin: Origin): void => {
+    if (Array.isArray(value)) value.forEach((item, i) => record(item, origin, `[${i}]`));
+    else record(value, origin, '');
+  };
+  return {
+    line(text, origin) {
+      const value = parseJsonLine(text, origin, sink);
+      if (value !== NOT_JSON) top(value, origin);
+    },
+    value: top,
+    end() {},
+  };
+}

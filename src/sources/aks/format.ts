@@ -14,7 +14,7 @@
  */
 import type { ClusterInfo } from '../../events/model.js';
 import type { Origin, SourceFormat } from '../format.js';
-import { NOT_JSON, parseJsonLine } from '../format.js';
+import { jsonRecordsDecoder } from '../format.js';
 import { emitAuditEvent, issueAt } from '../wrapped/audit.js';
 import { isObject, parseEmbedded, typeName, type JsonObject } from '../wrapped/json.js';
 
@@ -124,18 +124,7 @@ const aks: SourceFormat = {
       }
       emitAuditEvent(event, { source: 'aks', origin, path, cluster: cluster.name ?? options.cluster, clusterInfo: cluster.info }, sink);
     };
-    const top = (value: unknown, origin: Origin): void => {
-      if (Array.isArray(value)) value.forEach((r, i) => record(r, origin, `[${i}]`));
-      else record(value, origin, '');
-    };
-    return {
-      line(text, origin) {
-        const value = parseJsonLine(text, origin, sink);
-        if (value !== NOT_JSON) top(value, origin);
-      },
-      value: top,
-      end() {},
-    };
+    return jsonRecordsDecoder(sink, record);
   },
 };
 

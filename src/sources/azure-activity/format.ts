@@ -17,7 +17,7 @@
  */
 import type { CloudActivityEvent, CloudIdentity } from '../../events/model.js';
 import type { DecoderSink, Origin, SourceFormat } from '../format.js';
-import { NOT_JSON, parseJsonLine } from '../format.js';
+import { jsonRecordsDecoder } from '../format.js';
 import { issueAt, originOf } from '../wrapped/audit.js';
 import { isObject, typeName, type JsonObject } from '../wrapped/json.js';
 
@@ -110,15 +110,7 @@ const azureActivity: SourceFormat = {
       if (options.cluster) event.cluster = options.cluster;
       sink.event(event);
     };
-    const top = (value: unknown, origin: Origin) => (Array.isArray(value) ? value.forEach((r, i) => record(r, origin, `[${i}]`)) : record(value, origin, ''));
-    return {
-      line(t, origin) {
-        const value = parseJsonLine(t, origin, sink);
-        if (value !== NOT_JSON) top(value, origin);
-      },
-      value: top,
-      end() {},
-    };
+    return jsonRecordsDecoder(sink, record);
   },
 };
 

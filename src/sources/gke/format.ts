@@ -20,7 +20,7 @@
  */
 import type { ClusterInfo } from '../../events/model.js';
 import type { DecoderSink, Origin, SourceFormat } from '../format.js';
-import { NOT_JSON, parseJsonLine } from '../format.js';
+import { jsonRecordsDecoder } from '../format.js';
 import { emitAuditEvent, issueAt } from '../wrapped/audit.js';
 import { decodeBase64Payload, isObject, parseEmbedded, typeName, type JsonObject } from '../wrapped/json.js';
 
@@ -204,18 +204,7 @@ const gke: SourceFormat = {
       const cluster = gkeCluster(value.resource);
       emitAuditEvent(mapped.event, { source: 'gke', origin, path, cluster: cluster.name ?? options.cluster, clusterInfo: cluster.info }, sink);
     };
-    const top = (value: unknown, origin: Origin): void => {
-      if (Array.isArray(value)) value.forEach((e, i) => entry(e, origin, `[${i}]`));
-      else entry(value, origin, '');
-    };
-    return {
-      line(text, origin) {
-        const value = parseJsonLine(text, origin, sink);
-        if (value !== NOT_JSON) top(value, origin);
-      },
-      value: top,
-      end() {},
-    };
+    return jsonRecordsDecoder(sink, entry);
   },
 };
 
