@@ -9,13 +9,14 @@ import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { DecoderOptions, DecoderSink, SourceFormat } from '../format.js';
+import type { Decoder, DecoderOptions, DecoderSink, SourceFormat } from '../format.js';
+import { JsonElementSplitter } from './json-elements.js';
 import { LineSplitter } from './lines.js';
 
 const HEAD_BYTES = 64 * 1024;
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
-/** A file that is one JSON document is parsed whole; past this size it must be JSON lines. */
-const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
+/** A file that is one JSON document is parsed whole up to this size, and streamed past it. */
+const WHOLE_DOCUMENT_BYTES = 64 * 1024 * 1024;
 
 export interface InputFile {
   /** Path, or '-' for standard input. */
@@ -64,6 +65,8 @@ export interface ReadOptions {
   maxLineBytes?: number;
   /** Compressed bytes consumed, for progress. */
   onBytes?: (bytes: number) => void;
+  /** Size up to which a JSON document is parsed whole (default 64 MiB); larger ones are streamed. */
+  wholeDocumentBytes?: number;
   /** Which format was chosen for a file. */
   onFormat?: (file: string, format: string) => void;
 }
@@ -135,22 +138,7 @@ export async function readInput(input: InputFile, options: ReadOptions): Promise
   }
 
   if (decoder.value && isPrettyDocument(head)) {
-    const parts: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of rest()) {
-      size += chunk.length;
-      if (size > MAX_DOCUMENT_BYTES) throw new Error(`a single JSON document over ${MAX_DOCUMENT_BYTES >> 20} MiB; convert it to JSON lines`);
-      parts.push(chunk);
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(Buffer.concat(parts).toString('utf8').replace(/^\uFEFF/, ''));
-    } catch (error) {
-      options.sink.issue({ origin: { file, line: 1 }, reason: `not a valid JSON document (${(error as Error).message})` });
-      return;
-    }
-    decoder.value(value, { file, line: 1 });
-    decoder.end();
+    await readDocument(rest(), format, decoder as Required<Decoder>, file, options);
     return;
   }
 
@@ -190,4 +178,63 @@ function isPrettyDocument(head: string): boolean {
   } catch {
     return true;
   }
+}
+
+/**
+ * One JSON document: parsed whole when it is small; past WHOLE_DOCUMENT_BYTES streamed element by
+ * element (its main array's), so memory stays bounded by the largest element. Each element reaches
+ * the decoder wrapped as a one-element document with the fields seen before the array, and is
+ * located by its element number.
+ */
+async function readDocument(chunks: AsyncIterable<Buffer>, format: SourceFormat, decoder: Required<Decoder>, file: string, options: ReadOptions): Promise<void> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  let splitter: JsonElementSplitter | undefined;
+  const maxElement = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const keys = format.documentArrayKeys ?? [''];
+  let rejectedElements = 0;
+  for await (const chunk of chunks) {
+    if (splitter) {
+      splitter.push(chunk);
+      continue;
+    }
+    parts.push(chunk);
+    size += chunk.length;
+    if (size > (options.wholeDocumentBytes ?? WHOLE_DOCUMENT_BYTES)) {
+      splitter = new JsonElementSplitter(keys, maxElement, {
+        element(text, index, key, fields) {
+          const origin = { file, line: index + 1 };
+          let value: unknown;
+          try {
+            value = JSON.parse(text);
+          } catch (error) {
+            options.sink.issue({ origin, reason: `element ${index + 1}: not valid JSON (${(error as Error).message})` });
+            return;
+          }
+          decoder.value(key === '' ? [value] : { ...fields, [key]: [value] }, origin);
+        },
+        tooLarge(index, bytes) {
+          rejectedElements++;
+          options.sink.issue({ origin: { file, line: index + 1 }, reason: `element ${index + 1} of ${(bytes / 1048576).toFixed(1)} MiB is over the ${(maxElement / 1048576).toFixed(0)} MiB limit; skipped` });
+        },
+      });
+      for (const part of parts.splice(0)) splitter.push(part);
+    }
+  }
+  if (splitter) {
+    decoder.end();
+    if (splitter.count === 0 && rejectedElements === 0) {
+      throw new Error(`a JSON document over ${((options.wholeDocumentBytes ?? WHOLE_DOCUMENT_BYTES) / 1048576).toFixed(0)} MiB without a top-level array${keys.some((k) => k) ? ` or one of ${keys.filter((k) => k).map((k) => `"${k}"`).join(', ')}` : ''}; convert it to JSON lines`);
+    }
+    return;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.concat(parts).toString('utf8').replace(/^\uFEFF/, ''));
+  } catch (error) {
+    options.sink.issue({ origin: { file, line: 1 }, reason: `not a valid JSON document (${(error as Error).message})` });
+    return;
+  }
+  decoder.value(value, { file, line: 1 });
+  decoder.end();
 }
