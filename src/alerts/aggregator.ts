@@ -43,6 +43,11 @@ export function renderSummary(template: string, facts: Finding['facts']): string
   });
 }
 
+/** Ends the specific part with a full stop when it ends with data (a command line, a path). */
+function asSentence(text: string): string {
+  return /[.!?…]$/.test(text) ? text : `${text}.`;
+}
+
 /** The default aggregation key: the most specific entity the alert is about. */
 export function defaultKey(entities: AlertEntities): string {
   const r = entities.resource;
@@ -94,7 +99,7 @@ export class AlertAggregator {
       id: createHash('sha256').update(`${key}|${event.id}`).digest('hex').slice(0, 32),
       type: entry.type,
       title: entry.title,
-      description: `${renderSummary(summary, finding.facts)} ${entry.what}`,
+      description: `${asSentence(renderSummary(summary, finding.facts))} ${entry.what}`,
       severity: entry.severity,
       tactics: entry.tactics,
       techniques: entry.techniques,
