@@ -5,13 +5,14 @@
  * lost counter, and on stop() removes exactly its rules and restores what it changed.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
-import type { NodeEvent, PipelineLossEvent, VigilEvent } from '../../events/model.js';
+import type { PipelineLossEvent, VigilEvent } from '../../events/model.js';
 import { isNodeEvent } from '../../events/model.js';
+import { ContainerEnricher } from '../../enrichment/container/enricher.js';
 import type { DecoderSink } from '../../sources/format.js';
 import { LinuxAuditDecoder } from '../../sources/linux-audit/decoder.js';
 import { auditctl, auditStatus, type AuditStatus } from './auditctl.js';
-import { containerOfPid } from './container.js';
 import { LogFileReader, PLUGIN_SOCKETS, PluginSocketReader, type RecordReader } from './readers.js';
 import { installRules, planRules, removeVigilRules, type AuditRule } from './rules.js';
 
@@ -38,6 +39,13 @@ export interface LinuxAuditAgentOptions {
   /** Operational messages (rules skipped, rotation, reconnects); default: stderr. */
   log?: (message: string) => void;
   auditctlPath?: string;
+  /**
+   * Where the host's filesystem is (default '/'): an agent in a container mounts it read-only,
+   * e.g. at /host, for its watches, its view of /proc and the default log path.
+   */
+  hostRoot?: string;
+  /** Fills in each event's container and pod (default: cgroups read under the host's /proc). */
+  enricher?: ContainerEnricher;
 }
 
 export interface AgentStartReport {
@@ -59,8 +67,10 @@ export class LinuxAuditAgent {
   private rulesInstalled = false;
   private lastLost: number | undefined;
   private readonly log: (message: string) => void;
+  private readonly enricher: ContainerEnricher;
 
   constructor(private readonly options: LinuxAuditAgentOptions) {
+    this.enricher = options.enricher ?? new ContainerEnricher({ procRoot: join(options.hostRoot ?? '/', 'proc') });
     this.node = options.node ?? hostname();
     this.log = options.log ?? ((m) => process.stderr.write(`vigil linux-audit: ${m}\n`));
     const decoderSink: DecoderSink = { event: (e) => options.sink.event(this.withContainer(e)), issue: (i) => options.sink.issue(i) };
@@ -76,7 +86,7 @@ export class LinuxAuditAgent {
     this.lastLost = before.lost;
     let installed: AuditRule[] = [];
     let refused: AgentStartReport['refused'] = [];
-    const plan = planRules();
+    const plan = planRules({ root: this.options.hostRoot ?? '/' });
     try {
       if (this.options.manageRules !== false) {
         // Rules from an earlier run that did not stop cleanly would double every record.
@@ -173,15 +183,12 @@ export class LinuxAuditAgent {
       if (!socket) throw new Error(`no af_unix plugin socket found (looked at ${PLUGIN_SOCKETS.join(', ')}); see docs/linux-audit.md`);
       return { reader: new PluginSocketReader(socket), mode: 'plugin', source: socket };
     }
-    const path = this.options.logPath ?? '/var/log/audit/audit.log';
+    const path = this.options.logPath ?? join(this.options.hostRoot ?? '/', 'var/log/audit/audit.log');
     return { reader: new LogFileReader(path, this.options.fromStart ?? false), mode: 'file', source: path };
   }
 
-  /** The container of a node event's process, read from /proc while it (or its parent) lives. */
+  /** The container (and pod, when the enricher has a directory) of a node event's process. */
   private withContainer(event: VigilEvent): VigilEvent {
-    if (!isNodeEvent(event) || event.container) return event;
-    const node: NodeEvent = event;
-    const container = containerOfPid(node.process.pid) ?? (node.process.ppid !== undefined ? containerOfPid(node.process.ppid) : undefined);
-    return container ? { ...node, container } : node;
+    return isNodeEvent(event) ? this.enricher.enrich(event) : event;
   }
 }

@@ -51,6 +51,9 @@ const HISTORY_FILES = ['.bash_history', '.zsh_history', '.ash_history', '.sh_his
 export function planRules(options: PlanOptions = {}): RulePlan {
   const arch = options.arch ?? process.arch;
   const root = options.root ?? '/';
+  // Watches and dir filters name an inode through a path in auditctl's own mount namespace: an
+  // agent in a container reaches the host's files through the host root it mounts.
+  const onHost = (path: string) => (root === '/' ? path : join(root, path));
   const rules: AuditRule[] = [];
   const missing: string[] = [];
   // arm64's native table (asm-generic) has only the *at forms of the path calls.
@@ -70,12 +73,12 @@ export function planRules(options: PlanOptions = {}): RulePlan {
     const logCalls = wide
       ? ['unlink', 'unlinkat', 'rename', 'renameat', 'renameat2', 'truncate', 'ftruncate', ...(abi === 'b32' ? ['truncate64', 'ftruncate64'] : [])]
       : ['unlinkat', 'renameat', 'renameat2', 'truncate', 'ftruncate'];
-    syscall(logCalls, VIGIL_KEYS.logTamper, 'log deletion, renaming and truncation under /var/log', ['-F', 'dir=/var/log']);
+    syscall(logCalls, VIGIL_KEYS.logTamper, 'log deletion, renaming and truncation under /var/log', ['-F', `dir=${onHost('/var/log')}`]);
     syscall(wide ? ['utimensat', 'utimes', 'futimesat'] : ['utimensat'], VIGIL_KEYS.timestamps, 'file timestamp changes (timestomping)');
   }
 
   const watch = (path: string, perms: string, key: string, purpose: string) => {
-    if (existsSync(join(root, path))) rules.push({ args: ['-w', path, '-p', perms, '-k', key], key, purpose });
+    if (existsSync(join(root, path))) rules.push({ args: ['-w', onHost(path), '-p', perms, '-k', key], key, purpose });
     else missing.push(path);
   };
   watch('/etc/shadow', 'rwa', VIGIL_KEYS.credentials, 'password hashes read or changed');

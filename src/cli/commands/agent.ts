@@ -4,10 +4,14 @@
  * alerts written as they are raised. Stops cleanly on SIGTERM/SIGINT: sources stopped (audit rules
  * removed), open alerts flushed with their final counts.
  */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { LinuxAuditAgent } from '../../agent/linux-audit/agent.js';
 import { EventShipper } from '../../agent/shipper.js';
+import { CrictlPodDirectory } from '../../enrichment/container/crictl.js';
 import { ContainerEnricher } from '../../enrichment/container/enricher.js';
+import { KubernetesPodDirectory } from '../../enrichment/container/kubernetes.js';
 import { isNodeEvent } from '../../events/model.js';
 import { ProcfsSampler } from '../../sources/procfs/sampler.js';
 import { FileFollower } from '../../sources/tail/follow.js';
@@ -31,6 +35,8 @@ interface AgentFlags {
   analyser?: string;
   token?: string;
   spoolDir: string;
+  hostRoot: string;
+  pods: 'kubernetes' | 'crictl' | 'none';
 }
 
 /** A running source: how the agent stops it. */
@@ -51,6 +57,8 @@ export function registerAgent(program: Command, setExit: (code: number) => void)
     .option('--analyser <url>', 'ship events to this analyser (POST /v1/events) instead of detecting locally')
     .option('--token <token>', 'bearer token for the analyser (or env VIGIL_TOKEN)')
     .option('--spool-dir <dir>', 'where events wait while the analyser is unreachable (bounded)', './vigil-data/spool')
+    .option('--host-root <dir>', "where the host's filesystem is mounted when the agent runs in a container (its /proc, audit log and watched files)", '/')
+    .option('--pods <directory>', 'where container ids are matched to pods: kubernetes (this node\'s pods through the API), crictl, or none', oneOf(['kubernetes', 'crictl', 'none'] as const, '--pods'), process.env.KUBERNETES_SERVICE_HOST ? 'kubernetes' : 'none')
     .option('--audit-mode <mode>', 'linux-audit delivery: auto, file (tail audit.log) or plugin (af_unix socket)', oneOf(['auto', 'file', 'plugin'] as const, '--audit-mode'), 'auto')
     .action(async (flags: AgentFlags) => setExit(await runAgent(flags)));
 }
@@ -86,11 +94,20 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     onAlert: (alert) => process.stdout.write(formatOne(alert, flags.output) + '\n'),
   });
   let issues = 0;
-  // Sources that do not name a process's container (kernel audit, /proc) get it from its cgroup.
-  const enricher = new ContainerEnricher();
+  // Sources that do not name a process's container (kernel audit, /proc) get it from its cgroup,
+  // and its pod from the pod directory.
+  const node = flags.node ?? hostname();
+  const directory = flags.pods === 'kubernetes' ? new KubernetesPodDirectory({ nodeName: node, onError: (e) => process.stderr.write(`vigil agent: pods: ${e.message}\n`) }) : flags.pods === 'crictl' ? new CrictlPodDirectory() : undefined;
+  try {
+    await directory?.start();
+  } catch (error) {
+    process.stderr.write(`vigil agent: --pods ${flags.pods}: ${(error as Error).message}\n`);
+    return EXIT_USAGE;
+  }
+  const enricher = new ContainerEnricher({ directory, procRoot: join(flags.hostRoot, 'proc') });
   const sink = {
     event: (event: VigilEvent) => {
-      const enriched = isNodeEvent(event) && !event.container ? enricher.enrich(event) : event;
+      const enriched = isNodeEvent(event) ? enricher.enrich(event) : event;
       if (shipper) shipper.push(enriched);
       else live.process(enriched);
     },
@@ -101,7 +118,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   };
   const running: RunningSource[] = [];
   try {
-    for (const source of flags.source) running.push(await startSource(source, flags, sink));
+    for (const source of flags.source) running.push(await startSource(source, { ...flags, node }, sink, enricher));
   } catch (error) {
     process.stderr.write(`vigil agent: ${(error as Error).message}\n`);
     await Promise.allSettled(running.map((r) => r.stop()));
@@ -122,6 +139,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     }
   }
   live.stop();
+  await directory?.stop();
   if (shipper) {
     await shipper.stop();
     const st = shipper.stats;
@@ -130,15 +148,15 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   return failed ? EXIT_USAGE : EXIT_OK;
 }
 
-async function startSource(source: string, flags: AgentFlags, sink: DecoderSink): Promise<RunningSource> {
+async function startSource(source: string, flags: AgentFlags, sink: DecoderSink, enricher: ContainerEnricher): Promise<RunningSource> {
   if (source === 'linux-audit') {
-    const agent = new LinuxAuditAgent({ sink, mode: flags.auditMode, node: flags.node, cluster: flags.cluster });
+    const agent = new LinuxAuditAgent({ sink, mode: flags.auditMode, node: flags.node, cluster: flags.cluster, hostRoot: flags.hostRoot, enricher });
     const report = await agent.start();
     process.stderr.write(`vigil agent: linux-audit reading ${report.source} (${report.mode}); ${report.installed.length} audit rules installed\n`);
     return { name: source, stop: () => agent.stop() };
   }
   if (source === 'procfs') {
-    const sampler = new ProcfsSampler({ node: flags.node, cluster: flags.cluster });
+    const sampler = new ProcfsSampler({ node: flags.node, cluster: flags.cluster, procRoot: join(flags.hostRoot, 'proc') });
     sampler.start((event) => sink.event(event));
     process.stderr.write('vigil agent: procfs sampling /proc (short-lived processes can be missed: docs/procfs.md)\n');
     return { name: source, stop: async () => sampler.stop() };
