@@ -6,20 +6,14 @@
  * embedded default) and PostgreSQL (several analysers, one store) implement the same contract:
  * test/contracts/store.contract.ts.
  */
-import type { Alert, AlertStatus } from '../alerts/alert.js';
+import type { Alert, AlertStatus, StatusChange } from '../alerts/alert.js';
 import type { ExceptionSpec } from '../alerts/exceptions.js';
 import type { Severity } from '../events/model.js';
 
-/** Who changed an alert's status, when, and why (a person through the API, or a suppression). */
-export interface StatusChange {
-  status: AlertStatus;
-  by: string;
-  at: string;
-  reason: string;
-}
+export type { StatusChange };
 
-/** An alert as the API shows it: the alert contract plus its latest status change, if any. */
-export type StoredAlert = Alert & { statusChange?: StatusChange };
+/** An alert as the API shows it: the alert contract, with its latest status change when it has one. */
+export type StoredAlert = Alert;
 
 /** One ingest request's body, kept until detection has run over it. */
 export interface SpoolBatch {
@@ -101,6 +95,9 @@ export interface Store {
 
   close(): Promise<void>;
 }
+
+/** `statusChange.by` of an alert a suppression rule dismissed: this prefix, then the rule's id. */
+export const SUPPRESSION_PREFIX = 'suppression:';
 
 export type TransitionResult = { outcome: 'done'; alert: StoredAlert } | { outcome: 'conflict'; alert: StoredAlert } | { outcome: 'missing' };
 

@@ -10,6 +10,7 @@ import type { AlertStatus } from '../../alerts/alert.js';
 import { exceptionSchema } from '../../alerts/exceptions.js';
 import {
   InvalidCursorError,
+  SUPPRESSION_PREFIX,
   type AlertFilter,
   type AlertPage,
   type PendingBatch,
@@ -37,8 +38,6 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX alerts_suppressed_by ON alerts (suppressed_by) WHERE suppressed_by IS NOT NULL;
    CREATE TABLE suppressions (id TEXT PRIMARY KEY, created_by TEXT NOT NULL, created_at TEXT NOT NULL, spec TEXT NOT NULL);`,
 ];
-
-export const SUPPRESSION_PREFIX = 'suppression:';
 
 interface AlertRow {
   seq: number;
@@ -70,9 +69,12 @@ function fromRow(row: AlertRow): StoredAlert {
   return alert;
 }
 
-/** The alert without its status fields: those live in their own columns, owned by operators. */
+/**
+ * The alert as raised. Its status and status change live in their own columns (operators own
+ * them); `status` stays in the body only to keep the contract's field order when read back.
+ */
 function bodyOf(alert: StoredAlert): string {
-  const { status: _status, statusChange: _change, ...rest } = alert;
+  const { statusChange: _change, ...rest } = alert;
   return JSON.stringify(rest);
 }
 
