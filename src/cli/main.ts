@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../util/version.js';
 import { registerAgent } from './commands/agent.js';
+import { registerDemo } from './commands/demo.js';
 import { registerRules } from './commands/rules.js';
 import { registerScan } from './commands/scan.js';
 import { registerServe } from './commands/serve.js';
@@ -31,6 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerAgent(program, setExit);
   registerTestAlert(program, setExit);
   registerServe(program, setExit);
+  registerDemo(program, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {

@@ -103,14 +103,14 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Map<str
   const server = { ...((raw.server as Record<string, unknown> | undefined) ?? {}) };
   for (const [key, name] of Object.entries(SERVER_ENV) as [ServerKey, string][]) {
     const text = env[name];
-    if (text === undefined) continue;
+    if (text === undefined || text === '') continue;
     server[key] = envValue(name, text, defaults[key]);
     from.set(`server.${key}`, name);
   }
   if (Object.keys(server).length) raw.server = server;
   for (const [section, name] of Object.entries(SECTION_ENV)) {
     const text = env[name];
-    if (text === undefined) continue;
+    if (text === undefined || text === '') continue;
     try {
       raw[section] = parseYaml(text);
     } catch (error) {
