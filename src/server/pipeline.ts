@@ -21,7 +21,9 @@ export interface Decoded {
 
 const MAX_ISSUES = 5;
 /** Events through detection per turn of the event loop, so requests are answered in between. */
-const SLICE_EVENTS = 2000;
+const SLICE_EVENTS = 1000;
+/** Finished batches leave the spool together at most this often (each delete is a synced commit). */
+const FINISH_EVERY_MS = 250;
 
 export class BodyError extends Error {
   readonly code = 'VIGIL_ERR_BODY';
@@ -92,6 +94,9 @@ export class IngestPipeline {
   private running = false;
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
+  /** Batches through detection with their alerts saved, not yet deleted from the spool. */
+  private finished: number[] = [];
+  private lastFinish = 0;
   ready = false;
 
   constructor(private readonly options: PipelineOptions) {
@@ -211,7 +216,13 @@ export class IngestPipeline {
       }
       try {
         await this.options.afterSlice();
-        await this.options.store.finishBatches(finished);
+        // Only after their alerts are saved: a crash in between replays them (at least once).
+        this.finished.push(...finished);
+        if (!this.queue.length || Date.now() - this.lastFinish >= FINISH_EVERY_MS) {
+          const ids = this.finished.splice(0);
+          this.lastFinish = Date.now();
+          await this.options.store.finishBatches(ids);
+        }
       } catch (error) {
         this.options.log(`saving detection results failed: ${(error as Error).message}`);
       }
