@@ -10,6 +10,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeAuditStream } from './audit-stream.js';
+import { benchIngest, formatIngest } from './ingest.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const EVENTS = Number(process.env.VIGIL_BENCH_EVENTS ?? 300_000);
@@ -56,6 +57,8 @@ try {
   console.log(`read + JSON.parse (baseline)   ${String(rate(parse)).padStart(11)} ${(bytes / 2 ** 20 / parse.seconds).toFixed(1).padStart(9)} ${parse.maxRssMiB.toFixed(0).padStart(14)}`);
   console.log(`vigil scan (all detections)    ${String(rate(scanned)).padStart(11)} ${(bytes / 2 ** 20 / scanned.seconds).toFixed(1).padStart(9)} ${scanned.maxRssMiB.toFixed(0).padStart(14)}`);
   console.log(`ratio scan / baseline: ${(rate(scanned) / rate(parse)).toFixed(2)}x`);
+  console.log('');
+  console.log(formatIngest(await benchIngest()));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
