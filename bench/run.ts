@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchAgentLive } from './agent-live.js';
 import { writeAuditStream } from './audit-stream.js';
+import { benchIngest, formatIngest } from './ingest.js';
 import { benchLinuxAudit } from './linux-audit.js';
 import { benchNodeDetections } from './node-detections.js';
 import { benchProcfs } from './procfs.js';
@@ -61,6 +62,9 @@ try {
   console.log(`read + JSON.parse (baseline)   ${String(rate(parse)).padStart(11)} ${(bytes / 2 ** 20 / parse.seconds).toFixed(1).padStart(9)} ${parse.maxRssMiB.toFixed(0).padStart(14)}`);
   console.log(`vigil scan (all detections)    ${String(rate(scanned)).padStart(11)} ${(bytes / 2 ** 20 / scanned.seconds).toFixed(1).padStart(9)} ${scanned.maxRssMiB.toFixed(0).padStart(14)}`);
   console.log(`ratio scan / baseline: ${(rate(scanned) / rate(parse)).toFixed(2)}x`);
+
+  console.log('');
+  console.log(formatIngest(await benchIngest()));
 
   console.log('');
   console.log('node telemetry (in process)                    events/s');

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { CatalogEntry, Finding } from '../engine/detection.js';
 import type { VigilEvent } from '../events/model.js';
-import type { Alert, AlertEntities } from './alert.js';
+import type { Alert, AlertEntities, StatusChange } from './alert.js';
 import { evidenceOf, isoTime } from './entities.js';
 
 export interface AggregatorOptions {
@@ -77,8 +77,11 @@ export class AlertAggregator {
     this.maxOpen = options.maxOpen ?? 50_000;
   }
 
-  /** Adds a finding of `entry`'s type caused by `event`. */
-  add(entry: CatalogEntry, summary: string, finding: Finding, event: VigilEvent): void {
+  /**
+   * Adds a finding of `entry`'s type caused by `event`. With `dismissal` (a suppression rule
+   * matched), a new alert is raised already dismissed, so it is kept and counted, not lost.
+   */
+  add(entry: CatalogEntry, summary: string, finding: Finding, event: VigilEvent, dismissal?: StatusChange): void {
     const key = `${entry.type}|${finding.key ?? defaultKey(finding.entities)}`;
     const seenKey = `${key}|${event.id}`;
     if (this.seen.has(seenKey)) return;
@@ -111,6 +114,10 @@ export class AlertAggregator {
       evidence,
       remediation: entry.remediation,
     };
+    if (dismissal) {
+      alert.status = dismissal.status;
+      alert.statusChange = dismissal;
+    }
     const open: OpenAlert = { alert, firstMs: Date.parse(alert.firstSeen), lastMs: event.time, windowEndMs: event.time + this.windowMs };
     this.open.set(key, open);
     this.raised++;

@@ -47,6 +47,15 @@ export interface EvidenceItem {
   summary: string;
 }
 
+/** Who set an alert's status, when and why: an operator through the API, or a suppression rule. */
+export interface StatusChange {
+  status: AlertStatus;
+  by: string;
+  /** ISO time. */
+  at: string;
+  reason: string;
+}
+
 export interface Alert {
   id: string;
   type: string;
@@ -62,4 +71,6 @@ export interface Alert {
   entities: AlertEntities;
   evidence: EvidenceItem[];
   remediation: string;
+  /** The latest status change; absent while the alert is as raised. */
+  statusChange?: StatusChange;
 }

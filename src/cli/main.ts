@@ -6,8 +6,10 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../util/version.js';
 import { registerAgent } from './commands/agent.js';
+import { registerDemo } from './commands/demo.js';
 import { registerRules } from './commands/rules.js';
 import { registerScan } from './commands/scan.js';
+import { registerServe } from './commands/serve.js';
 import { registerTestAlert } from './commands/test-alert.js';
 
 export const EXIT_OK = 0;
@@ -29,6 +31,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerRules(program, setExit);
   registerAgent(program, setExit);
   registerTestAlert(program, setExit);
+  registerServe(program, setExit);
+  registerDemo(program, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {

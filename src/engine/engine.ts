@@ -5,6 +5,7 @@
  * into alerts. Indexing means a new detection costs nothing to events it does not want.
  */
 import { AlertAggregator, type AggregatorOptions } from '../alerts/aggregator.js';
+import type { AlertEntities, StatusChange } from '../alerts/alert.js';
 import { ExceptionSet } from '../alerts/exceptions.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { EventKind, K8sAuditEvent, VigilEvent } from '../events/model.js';
@@ -25,6 +26,11 @@ export interface EngineOptions {
   aggregation?: AggregatorOptions;
   /** Findings to silence (counted in `exceptions.suppressed`). */
   exceptions?: ExceptionSet;
+  /**
+   * Suppression (the analyser's rules from its store and API): unlike an exception, a suppressed
+   * finding still becomes an alert, raised with this status change (dismissed).
+   */
+  suppress?: (type: string, entities: AlertEntities, event: VigilEvent) => StatusChange | undefined;
 }
 
 export interface EngineStats {
@@ -124,7 +130,7 @@ export class Engine {
       for (const finding of findings) {
         this.stats.findings++;
         if (this.exceptions.specs.length && this.exceptions.match(detection.type, finding.entities, event)) continue;
-        this.aggregator.add(entry, detection.summary, finding, event);
+        this.aggregator.add(entry, detection.summary, finding, event, this.options.suppress?.(detection.type, finding.entities, event));
       }
     }
     // After detection, so detections see the object as it was before this request (and compute

@@ -11,7 +11,7 @@ import { loadDetections } from '../detections/registry.js';
 import type { VigilEvent } from '../events/model.js';
 import { Indicators, type IndicatorExtensions } from '../indicators/indicators.js';
 import type { DetectionSettings } from './detection.js';
-import { Engine } from './engine.js';
+import { Engine, type EngineOptions } from './engine.js';
 import { MemoryState } from './state/store.js';
 
 export interface LiveEngineOptions {
@@ -21,6 +21,9 @@ export interface LiveEngineOptions {
   indicators?: IndicatorExtensions;
   /** How often windows are checked for closing (ms). */
   tickMs?: number;
+  /** Learned state to start from (the analyser loads it from its data dir). Default: empty. */
+  state?: MemoryState;
+  suppress?: EngineOptions['suppress'];
 }
 
 export class LiveEngine {
@@ -35,7 +38,8 @@ export class LiveEngine {
     const engine = new Engine({
       detections: await loadDetections(),
       catalog: loadCatalog(),
-      state: new MemoryState(),
+      state: options.state ?? new MemoryState(),
+      suppress: options.suppress,
       indicators: new Indicators(undefined, options.indicators),
       settings: options.settings,
       exceptions: new ExceptionSet(options.exceptions ?? []),
