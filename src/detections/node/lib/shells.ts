@@ -7,6 +7,7 @@
  * caps on length, words and commands, so attacker-sized input costs a bounded amount.
  */
 import type { ProcessInfo } from '../../../events/model.js';
+import { analysisOf } from './analysis.js';
 import { basename, isShell, MAX_MATCH_CHARS, programName, shellScript } from './process.js';
 
 /** Most simple commands taken from one script; the rest is ignored (the head carries the intent). */
@@ -252,8 +253,14 @@ export function scriptOf(process: ProcessInfo): string | undefined {
 /**
  * Every simple command a process runs: the process's own argv (wrappers looked through) and, for a
  * shell given -c, the commands of its script, following nested `sh -c` scripts a few levels deep.
+ * Read once per process (lib/analysis) and shared: callers must not change it.
  */
-export function commandsOf(process: ProcessInfo): SimpleCommand[] {
+export function commandsOf(process: ProcessInfo): readonly SimpleCommand[] {
+  const analysis = analysisOf(process);
+  return (analysis.commands ??= readCommands(process));
+}
+
+function readCommands(process: ProcessInfo): SimpleCommand[] {
   const own: SimpleCommand = { words: process.args.length ? process.args.slice(0, MAX_WORDS) : [process.executable], joinedBy: '', text: clip(process.commandLine) };
   const out: SimpleCommand[] = [own];
   const script = scriptOf(process);
