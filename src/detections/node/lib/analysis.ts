@@ -37,6 +37,26 @@ export class Analysis {
 }
 
 /**
+ * A memo of a pure function of an object (a command's words, an invocation), by identity. It is
+ * emptied when full: readings are of the event at hand, so older ones are rarely asked again.
+ */
+export class IdentityMemo<K extends object, V> {
+  private readonly map = new Map<K, V>();
+
+  constructor(private readonly maxEntries = 256) {}
+
+  get(key: K, compute: (key: K) => V): V {
+    let value = this.map.get(key);
+    if (value === undefined) {
+      value = compute(key);
+      if (this.map.size >= this.maxEntries) this.map.clear();
+      this.map.set(key, value);
+    }
+    return value;
+  }
+}
+
+/**
  * How many processes' readings are kept: an event's process and its ancestors. A miss only costs
  * a new reading, so the bound need not cover the longest ancestry.
  */

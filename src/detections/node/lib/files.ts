@@ -10,7 +10,7 @@
 import type { Finding } from '../../../engine/detection.js';
 import type { NodeEvent, ProcessInfo } from '../../../events/model.js';
 import type { IndicatorList, Indicators } from '../../../indicators/indicators.js';
-import { analysisOf } from './analysis.js';
+import { analysisOf, IdentityMemo } from './analysis.js';
 import { basename, entitiesOf, lowerProgramName, MAX_MATCH_CHARS, placeOf, programName, shellScript } from './process.js';
 
 export interface Redirect {
@@ -486,6 +486,14 @@ export function pathsNamed(inv: Invocation, cwd?: string): NormalPath[] {
   return out;
 }
 
+/** pathsNamed() as plain paths, read once per invocation and working directory (shared: not to be changed). */
+function namedPathTexts(inv: Invocation, cwd: string | undefined): readonly string[] {
+  const memo = namedPaths.get(inv, () => ({ cwd, paths: pathsNamed(inv, cwd).map((p) => p.path) }));
+  return memo.cwd === cwd ? memo.paths : pathsNamed(inv, cwd).map((p) => p.path);
+}
+
+const namedPaths = new IdentityMemo<Invocation, { cwd: string | undefined; paths: readonly string[] }>();
+
 function rooted(p: NormalPath, root: string | undefined): NormalPath {
   if (!root || root === '/' || p.path.startsWith('~')) return p;
   // chroot /host cat /etc/shadow reads the node's /etc/shadow
@@ -573,7 +581,8 @@ export function runBy(event: NodeEvent, programs: ReadonlySet<string>): boolean 
 }
 
 function isOrRuns(process: ProcessInfo, programs: ReadonlySet<string>): boolean {
-  return programs.has(lowerProgramName(process)) || programs.has(scriptName(process));
+  const analysis = analysisOf(process);
+  return programs.has(analysis.lowerProgram ?? lowerProgramName(process)) || programs.has(analysis.scriptName ?? scriptName(process));
 }
 
 const INTERPRETERS = /^(?:python[0-9.]*|perl|ruby|node|sh|bash|dash)$/;
@@ -798,7 +807,7 @@ export const METADATA_PROGRAMS: ReadonlySet<string> = new Set(['ls', 'stat', 'te
  */
 export function contentPathsIn(inv: Invocation, cwd: string | undefined, isListed: (path: string) => boolean, literals: Iterable<string> = []): string[] {
   if (METADATA_PROGRAMS.has(inv.program)) return [];
-  const out = pathsNamed(inv, cwd).map((p) => p.path).filter(isListed);
+  const out = namedPathTexts(inv, cwd).filter(isListed);
   // python -c 'open("/etc/shadow")': the path is inside the code
   if (INTERPRETERS.test(inv.program) || inv.program === 'php') {
     const code = inv.args.join(' ').slice(0, MAX_MATCH_CHARS);

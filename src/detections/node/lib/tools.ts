@@ -554,17 +554,20 @@ export interface ToolHit {
 export function toolsRun(view: ProcessView, matcher: NameMatcher): ToolHit[] {
   const hits: ToolHit[] = [];
   for (const command of view.commands) {
-    for (const name of namesOf(command)) {
-      const entry = matcher.match(name);
-      if (!entry) continue;
-      if (onlyAsksAboutItself(command)) continue;
-      if (Array.isArray(entry.onlyWithArgs) && !hasArgument(command, entry.onlyWithArgs)) continue;
-      if (Array.isArray(entry.unlessArgs) && hasArgument(command, entry.unlessArgs)) continue;
-      hits.push({ command, entry, name });
-      break;
-    }
+    // the names of namesOf(), without building the list for every command
+    const hit = toolHit(command, matcher, command.name) ?? (command.scriptFile ? toolHit(command, matcher, basename(command.scriptFile).toLowerCase()) : undefined);
+    if (hit) hits.push(hit);
   }
   return hits;
+}
+
+function toolHit(command: Command, matcher: NameMatcher, name: string): ToolHit | undefined {
+  const entry = matcher.match(name);
+  if (!entry) return undefined;
+  if (onlyAsksAboutItself(command)) return undefined;
+  if (Array.isArray(entry.onlyWithArgs) && !hasArgument(command, entry.onlyWithArgs)) return undefined;
+  if (Array.isArray(entry.unlessArgs) && hasArgument(command, entry.unlessArgs)) return undefined;
+  return { command, entry, name };
 }
 
 /** A command line for descriptions: program and arguments, clipped. */
