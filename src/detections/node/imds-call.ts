@@ -14,9 +14,22 @@
  * - Non-identity paths (instance id, region, network, Azure /metadata/instance) do not fire.
  */
 import { defineDetection } from '../../engine/detection.js';
+import type { IndicatorList } from '../../indicators/indicators.js';
 import { hostReferences, isHttpClient } from './lib/network.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandName, commandsOf } from './lib/shells.js';
+
+const hostsByList = new WeakMap<IndicatorList, string[]>();
+
+/** The metadata hosts the list names, computed once per loaded list. */
+function hostsOf(list: IndicatorList): string[] {
+  let hosts = hostsByList.get(list);
+  if (!hosts) {
+    hosts = [...new Set(list.entries.flatMap((p) => (Array.isArray(p.hosts) ? (p.hosts as unknown[]).map(String) : [])))];
+    hostsByList.set(list, hosts);
+  }
+  return hosts;
+}
 
 export default defineDetection({
   type: 'K8S.NODE_ImdsCall',
@@ -24,8 +37,9 @@ export default defineDetection({
   summary: 'A {client} process in {place} requested {cloud} identity material from the metadata service ({url}): {commandLine}',
   detect(event, ctx) {
     if (!event.container) return undefined;
-    const paths = ctx.indicators.list('metadata-credential-paths').entries;
-    const hosts = [...new Set(paths.flatMap((p) => (Array.isArray(p.hosts) ? (p.hosts as unknown[]).map(String) : [])))];
+    const list = ctx.indicators.list('metadata-credential-paths');
+    const paths = list.entries;
+    const hosts = hostsOf(list);
     const commands = commandsOf(event.process);
     for (const [index, c] of commands.entries()) {
       // A shell's own line repeats its script, whose commands follow one by one.

@@ -14,9 +14,10 @@
 import { defineDetection } from '../../engine/detection.js';
 import type { DetectionContext } from '../../engine/detection.js';
 import type { ContainerContext } from '../../events/model.js';
+import type { IndicatorList } from '../../indicators/indicators.js';
 import { isHttpClient, isKubernetesApiHost, mentionsApiServerVariable, urlsIn } from './lib/network.js';
-import { entitiesOf, placeOf } from './lib/process.js';
-import { commandName, commandsOf, lowerText, unwrap } from './lib/shells.js';
+import { entitiesOf, lowerMatchText, placeOf } from './lib/process.js';
+import { commandName, commandsOf, lowerTextOf, unwrap } from './lib/shells.js';
 
 /** kubectl commands that never contact the API server. */
 const CLIENT_ONLY = new Set(['config', 'completion', 'help', 'plugin', 'kustomize', 'options', '--help', '-h']);
@@ -32,13 +33,29 @@ function repositoryOf(image: string): string {
   return colon > slash ? noDigest.slice(0, colon) : noDigest;
 }
 
+/** An image list compiled once per loaded list: whole repositories, and prefixes ending in '/'. */
+interface ImageList {
+  repositories: ReadonlySet<string>;
+  prefixes: readonly string[];
+}
+
+const imageLists = new WeakMap<IndicatorList, ImageList>();
+
+function imageListOf(list: IndicatorList): ImageList {
+  let compiled = imageLists.get(list);
+  if (!compiled) {
+    const values = list.entries.map((e) => e.value.toLowerCase());
+    compiled = { repositories: new Set(values.filter((v) => !v.endsWith('/'))), prefixes: values.filter((v) => v.endsWith('/')) };
+    imageLists.set(list, compiled);
+  }
+  return compiled;
+}
+
 export function isToolingImage(container: ContainerContext, ctx: DetectionContext, list: string): boolean {
   if (!container.image) return false;
   const repo = repositoryOf(container.image.toLowerCase());
-  return ctx.indicators.list(list).entries.some((e) => {
-    const v = e.value.toLowerCase();
-    return v.endsWith('/') ? repo.startsWith(v) : repo === v;
-  });
+  const { repositories, prefixes } = imageListOf(ctx.indicators.list(list));
+  return repositories.has(repo) || prefixes.some((v) => repo.startsWith(v));
 }
 
 function kubectlCall(words: readonly string[]): string | undefined {
@@ -65,9 +82,10 @@ export default defineDetection({
     const container = event.container;
     if (!container || isToolingImage(container, ctx, 'kubernetes-tooling-images')) return undefined;
     const commands = commandsOf(event.process);
-    const script = lowerText(event.process.commandLine);
+    const script = lowerMatchText(event.process);
     const readsToken = TOKEN_PATHS.some((p) => script.includes(p));
-    const clusterIp = apiServerIp(ctx);
+    // read from the inventory only when a command is an HTTP client
+    let clusterIp: string | undefined | null = null;
     let request: string | undefined;
     for (const [index, c] of commands.entries()) {
       if (index === 0 && commands.length > 1) continue;
@@ -75,9 +93,10 @@ export default defineDetection({
       if (request) break;
       const client = commandName(c.words);
       if (!isHttpClient(client)) continue;
-      const text = lowerText(c.text);
+      const text = lowerTextOf(c);
       const bearer = text.includes('authorization: bearer') || text.includes('authorization:bearer') || text.includes('--oauth2-bearer');
       const urls = urlsIn(text);
+      if (clusterIp === null) clusterIp = apiServerIp(ctx);
       const api = urls.find((u) => isKubernetesApiHost(u.host) || u.host === clusterIp || (bearer && (u.path.startsWith('/api/') || u.path.startsWith('/apis/') || u.path === '/api' || u.path === '/apis')));
       const viaVariable = mentionsApiServerVariable(text);
       if (!api && !viaVariable && !(bearer && readsToken)) continue;

@@ -10,7 +10,7 @@ import { defineDetection } from '../../engine/detection.js';
 import type { DetectionContext } from '../../engine/detection.js';
 import { isHttpClient, urlsIn } from './lib/network.js';
 import { entitiesOf, placeOf } from './lib/process.js';
-import { commandName, commandsOf, lowerText } from './lib/shells.js';
+import { commandName, commandsOf, lowerTextOf } from './lib/shells.js';
 
 const SERVICE_NAMES = ['kubernetes-dashboard', 'kubernetes-dashboard-kong-proxy', 'kubernetes-dashboard-web', 'kubernetes-dashboard-api', 'kubernetes-dashboard-auth'];
 const NAMESPACES = ['kubernetes-dashboard', 'kube-system'];
@@ -48,12 +48,15 @@ export default defineDetection({
     const container = event.container;
     if (!container || (container.image ?? '').toLowerCase().includes('kubernetesui/')) return undefined;
     const commands = commandsOf(event.process);
-    const ips = dashboardIps(ctx);
+    // read from the inventory only when a command is an HTTP client
+    let ips: Set<string> | undefined;
     for (const [index, c] of commands.entries()) {
       if (index === 0 && commands.length > 1) continue;
       const client = commandName(c.words);
       if (!isHttpClient(client)) continue;
-      const url = urlsIn(lowerText(c.text)).find((u) => isDashboardHost(u.host, ips) || isProxyPath(u.path));
+      ips ??= dashboardIps(ctx);
+      const dashboard = ips;
+      const url = urlsIn(lowerTextOf(c)).find((u) => isDashboardHost(u.host, dashboard) || isProxyPath(u.path));
       if (!url) continue;
       return {
         entities: { ...entitiesOf(event), remoteAddress: url.host },

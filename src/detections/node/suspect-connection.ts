@@ -16,7 +16,7 @@ import type { DetectionContext } from '../../engine/detection.js';
 import type { NetConnectEvent, ProcessExecEvent } from '../../events/model.js';
 import { isLoopback, parseSsh, SSH_CLIENTS } from './lib/network.js';
 import { entitiesOf, placeOf, programName } from './lib/process.js';
-import { commandName, commandsOf, lowerText, unwrap } from './lib/shells.js';
+import { commandName, commandsOf, lowerTextOf, unwrap } from './lib/shells.js';
 
 const SOCKS_URL_SCHEMES = ['socks4://', 'socks4a://', 'socks5://', 'socks5h://', 'socks://'];
 /** Programs that only read or print text: a socks URL in their arguments is not a connection. */
@@ -46,7 +46,7 @@ function execHit(event: ProcessExecEvent, ctx: DetectionContext): Hit | undefine
     const real = unwrap(c.words);
     const name = commandName(real);
     // A shell's own line repeats its script, whose commands follow one by one.
-    const url = index === 0 && commands.length > 1 ? undefined : TEXT_TOOLS.has(name) ? undefined : socksUrlTarget(lowerText(c.text));
+    const url = index === 0 && commands.length > 1 ? undefined : TEXT_TOOLS.has(name) ? undefined : socksUrlTarget(lowerTextOf(c));
     if (url) return { form: `${name} through a socks proxy URL`, target: url };
     if (SSH_CLIENTS.has(name)) {
       const ssh = parseSsh(real);

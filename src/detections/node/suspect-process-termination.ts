@@ -15,8 +15,9 @@
  */
 import { defineDetection, type DetectionContext, type Finding } from '../../engine/detection.js';
 import type { ProcessExecEvent } from '../../events/model.js';
+import type { IndicatorList } from '../../indicators/indicators.js';
 import { DELETERS, hasFlag, invocationsOf, nodeFinding, normalizePath, optionValue, positionals, underPackageManager, type Invocation } from './lib/files.js';
-import { matchText } from './lib/process.js';
+import { lowerMatchText } from './lib/process.js';
 
 const KILLERS = new Set(['kill', 'pkill', 'killall', 'skill', 'killall5']);
 const NOT_STOPPING_SIGNALS = new Set(['0', 'HUP', 'SIGHUP', '1', 'USR1', 'SIGUSR1', '10', 'USR2', 'SIGUSR2', '12', 'CONT', 'SIGCONT', '18']);
@@ -29,9 +30,22 @@ interface Tools {
   dirs: { path: string; vendor: string }[];
 }
 
+const toolsByList = new WeakMap<IndicatorList, Tools>();
+
+/** The security-tools list sorted by how entries match, once per loaded list. */
 function toolsOf(ctx: DetectionContext): Tools {
+  const list = ctx.indicators.list('security-tools');
+  let tools = toolsByList.get(list);
+  if (!tools) {
+    tools = readTools(list);
+    toolsByList.set(list, tools);
+  }
+  return tools;
+}
+
+function readTools(list: IndicatorList): Tools {
   const tools: Tools = { names: new Map(), commands: [], dirs: [] };
-  for (const e of ctx.indicators.list('security-tools').entries) {
+  for (const e of list.entries) {
     const vendor = typeof e.vendor === 'string' ? e.vendor : e.value;
     if (e.match === 'command') tools.commands.push({ text: e.value.toLowerCase(), vendor });
     else if (e.match === 'dir') tools.dirs.push({ path: e.value, vendor });
@@ -68,12 +82,12 @@ function signalOf(args: readonly string[]): string {
   return dash ? dash.slice(1).toUpperCase().replace(/^SIG/, '') : 'TERM';
 }
 
-function termination(inv: Invocation, pipelineText: string, tools: Tools, cwd: string | undefined): { tool: string; how: string } | undefined {
+function termination(inv: Invocation, pipelineText: () => string, tools: Tools, cwd: string | undefined): { tool: string; how: string } | undefined {
   const { program, args } = inv;
   if (KILLERS.has(program)) {
     const signal = signalOf(args);
     if (NOT_STOPPING_SIGNALS.has(signal) || NOT_STOPPING_SIGNALS.has('SIG' + signal)) return undefined;
-    const names = toolNamesMentioned(pipelineText, tools);
+    const names = toolNamesMentioned(pipelineText(), tools);
     return names.length ? { tool: names.join(', '), how: `${program} (signal ${signal})` } : undefined;
   }
   if (program === 'systemctl') {
@@ -116,16 +130,18 @@ function termination(inv: Invocation, pipelineText: string, tools: Tools, cwd: s
 
 function detectExec(event: ProcessExecEvent, ctx: DetectionContext): Finding | undefined {
   const tools = toolsOf(ctx);
-  const text = matchText(event.process).toLowerCase();
+  const text = lowerMatchText(event.process);
   const uninstaller = tools.commands.find((c) => text.includes(c.text));
   if (uninstaller) return nodeFinding(event, { tool: uninstaller.vendor, how: `uninstaller ${uninstaller.text}` }, uninstaller.vendor);
   const invocations = invocationsOf(event.process);
   for (const inv of invocations) {
-    const pipelineText = invocations
-      .filter((o) => o.pipeline === inv.pipeline)
-      .map((o) => [o.program, ...o.args].join(' '))
-      .join(' | ')
-      .slice(0, 16 * 1024);
+    // only kill-family commands read their pipeline's text: built when one asks
+    const pipelineText = (): string =>
+      invocations
+        .filter((o) => o.pipeline === inv.pipeline)
+        .map((o) => [o.program, ...o.args].join(' '))
+        .join(' | ')
+        .slice(0, 16 * 1024);
     const found = termination(inv, pipelineText, tools, event.process.cwd);
     if (found) return nodeFinding(event, found, found.tool);
   }

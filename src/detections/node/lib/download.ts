@@ -250,7 +250,7 @@ function downloadOfDevTcp(view: ProcessView, process: ProcessInfo): Download | u
 }
 
 /** Every download the process performs (kept with its view). */
-export function downloadsOf(view: ProcessView, process: ProcessInfo): Download[] {
+export function downloadsOf(view: ProcessView, process: ProcessInfo): readonly Download[] {
   let list = view.memo.downloads as Download[] | undefined;
   if (list) return list;
   list = [];
@@ -351,8 +351,16 @@ export interface DownloadRun {
   path?: string;
 }
 
-/** Downloads of this one command line whose content it also runs. */
-export function downloadsRun(view: ProcessView, process: ProcessInfo): DownloadRun[] {
+/** Downloads of this one command line whose content it also runs (kept with its view). */
+export function downloadsRun(view: ProcessView, process: ProcessInfo): readonly DownloadRun[] {
+  let runs = view.memo.runs as DownloadRun[] | undefined;
+  if (runs) return runs;
+  runs = readDownloadsRun(view, process);
+  view.memo.runs = runs;
+  return runs;
+}
+
+function readDownloadsRun(view: ProcessView, process: ProcessInfo): DownloadRun[] {
   const runs: DownloadRun[] = [];
   const commands = view.commands;
   for (const download of downloadsOf(view, process)) {

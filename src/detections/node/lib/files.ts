@@ -9,8 +9,9 @@
  */
 import type { Finding } from '../../../engine/detection.js';
 import type { NodeEvent, ProcessInfo } from '../../../events/model.js';
-import type { Indicators } from '../../../indicators/indicators.js';
-import { basename, entitiesOf, MAX_MATCH_CHARS, placeOf, programName, shellScript } from './process.js';
+import type { IndicatorList, Indicators } from '../../../indicators/indicators.js';
+import { analysisOf, IdentityMemo } from './analysis.js';
+import { basename, entitiesOf, lowerProgramName, MAX_MATCH_CHARS, placeOf, programName, shellScript } from './process.js';
 
 export interface Redirect {
   /** '>' (truncate), '>>' (append) or '<' (read). */
@@ -330,8 +331,14 @@ export function invocationOf(command: SimpleCommand): Invocation | undefined {
 /**
  * The commands a process event runs: the simple commands of its `sh -c` script (nested ones
  * included), else its own argv. Wrappers are peeled off; the result is never empty for an exec.
+ * Read once per process (lib/analysis) and shared: callers must not change it.
  */
-export function invocationsOf(process: ProcessInfo): Invocation[] {
+export function invocationsOf(process: ProcessInfo): readonly Invocation[] {
+  const analysis = analysisOf(process);
+  return (analysis.invocations ??= readInvocations(process));
+}
+
+function readInvocations(process: ProcessInfo): Invocation[] {
   const script = shellScript(process);
   const commands: SimpleCommand[] =
     script !== undefined
@@ -422,15 +429,19 @@ export function normalizePath(raw: string, cwd?: string): NormalPath {
   }
   if (home) text = text.replace(/^~/, '');
   else if (!text.startsWith('/')) text = (cwd && cwd.startsWith('/') ? cwd : '') + '/' + text;
-  const parts: string[] = [];
-  for (const part of text.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') parts.pop();
-    else parts.push(part);
+  let joined: string;
+  if (!home && isCanonical(text)) joined = text;
+  else {
+    const parts: string[] = [];
+    for (const part of text.split('/')) {
+      if (part === '' || part === '.') continue;
+      if (part === '..') parts.pop();
+      else parts.push(part);
+    }
+    if (home) return { path: '~' + (parts.length ? '/' + parts.join('/') : '') };
+    joined = '/' + parts.join('/');
   }
-  if (home) return { path: '~' + (parts.length ? '/' + parts.join('/') : '') };
   let mount: string | undefined;
-  let joined = '/' + parts.join('/');
   if (/^\/proc\/\d{1,10}\/root\//.test(joined)) {
     const cut = joined.indexOf('/root/') + 5;
     mount = joined.slice(0, cut);
@@ -447,6 +458,20 @@ export function normalizePath(raw: string, cwd?: string): NormalPath {
   return mount ? { path: joined, mount } : { path: joined };
 }
 
+/** An absolute path that resolving would leave as it is: no empty, `.` or `..` segment. */
+function isCanonical(path: string): boolean {
+  if (path === '/') return true;
+  return (
+    path.charCodeAt(0) === 47 &&
+    !path.endsWith('/') &&
+    !path.includes('//') &&
+    !path.includes('/./') &&
+    !path.endsWith('/.') &&
+    !path.includes('/../') &&
+    !path.endsWith('/..')
+  );
+}
+
 /** Paths a command names: its positional arguments and redirection targets, normalised. */
 export function pathsNamed(inv: Invocation, cwd?: string): NormalPath[] {
   const out: NormalPath[] = [];
@@ -460,6 +485,14 @@ export function pathsNamed(inv: Invocation, cwd?: string): NormalPath[] {
   for (const r of inv.redirects) out.push(rooted(normalizePath(r.target, cwd), inv.root));
   return out;
 }
+
+/** pathsNamed() as plain paths, read once per invocation and working directory (shared: not to be changed). */
+function namedPathTexts(inv: Invocation, cwd: string | undefined): readonly string[] {
+  const memo = namedPaths.get(inv, () => ({ cwd, paths: pathsNamed(inv, cwd).map((p) => p.path) }));
+  return memo.cwd === cwd ? memo.paths : pathsNamed(inv, cwd).map((p) => p.path);
+}
+
+const namedPaths = new IdentityMemo<Invocation, { cwd: string | undefined; paths: readonly string[] }>();
 
 function rooted(p: NormalPath, root: string | undefined): NormalPath {
   if (!root || root === '/' || p.path.startsWith('~')) return p;
@@ -542,13 +575,25 @@ export function pathCovers(path: string, candidate: string): boolean {
 
 /** True when the process or one of its ancestors is one of the named programs (a data list). */
 export function runBy(event: NodeEvent, programs: ReadonlySet<string>): boolean {
-  return [event.process, ...event.ancestors].some((p) => programs.has(programName(p).toLowerCase()) || programs.has(scriptName(p)));
+  if (isOrRuns(event.process, programs)) return true;
+  for (const ancestor of event.ancestors) if (isOrRuns(ancestor, programs)) return true;
+  return false;
+}
+
+function isOrRuns(process: ProcessInfo, programs: ReadonlySet<string>): boolean {
+  const analysis = analysisOf(process);
+  return programs.has(analysis.lowerProgram ?? lowerProgramName(process)) || programs.has(analysis.scriptName ?? scriptName(process));
 }
 
 const INTERPRETERS = /^(?:python[0-9.]*|perl|ruby|node|sh|bash|dash)$/;
 
 /** Script an interpreter runs (python3 /usr/sbin/waagent → 'waagent'), lower-cased, or ''. */
 export function scriptName(process: ProcessInfo): string {
+  const analysis = analysisOf(process);
+  return (analysis.scriptName ??= readScriptName(process));
+}
+
+function readScriptName(process: ProcessInfo): string {
   if (!INTERPRETERS.test(programName(process))) return '';
   for (const a of process.args.slice(1, 4)) {
     if (!a.startsWith('-')) return basename(a).toLowerCase();
@@ -614,11 +659,31 @@ export function subcommandOf(args: readonly string[], candidates: readonly strin
   return best;
 }
 
+/** A path list compiled for lookups: every value, and the values of `match: dir` entries. */
+interface PathList {
+  exact: ReadonlySet<string>;
+  dirs: ReadonlySet<string>;
+}
+
+const pathLists = new WeakMap<IndicatorList, PathList>();
+
+function pathListOf(list: IndicatorList): PathList {
+  let compiled = pathLists.get(list);
+  if (!compiled) {
+    compiled = { exact: new Set(list.entries.map((e) => e.value)), dirs: new Set(list.entries.filter((e) => e.match === 'dir').map((e) => e.value)) };
+    pathLists.set(list, compiled);
+  }
+  return compiled;
+}
+
 /** A file in a path list (data/indicators entries with `match: dir` cover the tree below). */
 export function inPathList(path: string, indicators: Indicators, list: string): boolean {
-  for (const e of indicators.list(list).entries) {
-    if (path === e.value) return true;
-    if (e.match === 'dir' && path.startsWith(e.value + '/')) return true;
+  const { exact, dirs } = pathListOf(indicators.list(list));
+  if (exact.has(path)) return true;
+  if (!dirs.size) return false;
+  // a dir entry D covers PATH when PATH starts with D + '/': try each '/' of PATH as that one
+  for (let slash = path.indexOf('/', 1); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+    if (dirs.has(path.slice(0, slash))) return true;
   }
   return false;
 }
@@ -662,6 +727,9 @@ export function findDeletion(inv: Invocation, cwd?: string): { roots: string[]; 
   return { roots: roots.length ? roots : [normalizePath('.', cwd).path], names, aged };
 }
 
+/** The programs destructiveOn() reads beyond deleters and find: those of its switch. */
+const REWRITERS: ReadonlySet<string> = new Set(['truncate', 'cp', 'install', 'dd', 'mv', 'ln', 'sed', 'perl']);
+
 function isZeroSize(value: string | undefined): boolean {
   return value !== undefined && /^0+[kKmMgG]?$/.test(value.slice(0, 32));
 }
@@ -681,9 +749,12 @@ export function destructiveOn(
 ): { file: string; how: string } | undefined {
   const { program, args } = inv;
   for (const r of inv.redirects) {
+    if (r.op !== '>') continue;
     const path = rooted(normalizePath(r.target, cwd), inv.root).path;
-    if (r.op === '>' && matches(path)) return { file: path, how: 'overwritten by redirection' };
+    if (matches(path)) return { file: path, how: 'overwritten by redirection' };
   }
+  // Other programs rewrite nothing below (`matches` and `covers` are plain tests): skip reading their paths.
+  if (!DELETERS.has(program) && !REWRITERS.has(program) && program !== 'find') return undefined;
   const find = findDeletion(inv, cwd);
   if (find) {
     const under = (root: string, name: string): string => (root === '/' ? '' : root) + '/' + name;
@@ -736,7 +807,7 @@ export const METADATA_PROGRAMS: ReadonlySet<string> = new Set(['ls', 'stat', 'te
  */
 export function contentPathsIn(inv: Invocation, cwd: string | undefined, isListed: (path: string) => boolean, literals: Iterable<string> = []): string[] {
   if (METADATA_PROGRAMS.has(inv.program)) return [];
-  const out = pathsNamed(inv, cwd).map((p) => p.path).filter(isListed);
+  const out = namedPathTexts(inv, cwd).filter(isListed);
   // python -c 'open("/etc/shadow")': the path is inside the code
   if (INTERPRETERS.test(inv.program) || inv.program === 'php') {
     const code = inv.args.join(' ').slice(0, MAX_MATCH_CHARS);

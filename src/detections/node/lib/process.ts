@@ -7,6 +7,7 @@
 import type { NodeEvent, ProcessInfo } from '../../../events/model.js';
 import { nodeEntities } from '../../../alerts/entities.js';
 import type { AlertEntities } from '../../../alerts/alert.js';
+import { analysisOf } from './analysis.js';
 
 /** Longest command line a pattern is run over; longer ones are cut (the head carries the intent). */
 export const MAX_MATCH_CHARS = 64 * 1024;
@@ -18,13 +19,26 @@ export function basename(path: string): string {
 
 /** The program's name: the executable's file name (argv[0]'s when the executable is unknown). */
 export function programName(process: ProcessInfo): string {
-  return basename(process.executable || process.args[0] || '');
+  const analysis = analysisOf(process);
+  return (analysis.program ??= basename(process.executable || process.args[0] || ''));
+}
+
+/** programName() lower-cased. */
+export function lowerProgramName(process: ProcessInfo): string {
+  const analysis = analysisOf(process);
+  return (analysis.lowerProgram ??= programName(process).toLowerCase());
 }
 
 /** The command line cut to MAX_MATCH_CHARS for pattern matching. */
 export function matchText(process: ProcessInfo): string {
   const text = process.commandLine;
   return text.length > MAX_MATCH_CHARS ? text.slice(0, MAX_MATCH_CHARS) : text;
+}
+
+/** matchText() lower-cased. */
+export function lowerMatchText(process: ProcessInfo): string {
+  const analysis = analysisOf(process);
+  return (analysis.lowerText ??= matchText(process).toLowerCase());
 }
 
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'busybox', 'fish', 'tcsh', 'csh']);
@@ -36,6 +50,12 @@ export function isShell(process: ProcessInfo): boolean {
 
 /** The script of `sh -c SCRIPT` (any shell, -c possibly combined as -ec/-xc), else undefined. */
 export function shellScript(process: ProcessInfo): string | undefined {
+  const analysis = analysisOf(process);
+  if (analysis.script === undefined) analysis.script = readShellScript(process) ?? null;
+  return analysis.script ?? undefined;
+}
+
+function readShellScript(process: ProcessInfo): string | undefined {
   if (!isShell(process)) return undefined;
   const args = process.args;
   for (let i = 1; i < args.length - 1; i++) {

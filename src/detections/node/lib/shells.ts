@@ -7,6 +7,7 @@
  * caps on length, words and commands, so attacker-sized input costs a bounded amount.
  */
 import type { ProcessInfo } from '../../../events/model.js';
+import { analysisOf, IdentityMemo } from './analysis.js';
 import { basename, isShell, MAX_MATCH_CHARS, programName, shellScript } from './process.js';
 
 /** Most simple commands taken from one script; the rest is ignored (the head carries the intent). */
@@ -176,16 +177,38 @@ const WRAPPERS_WITH_OPERAND = new Set(['timeout', 'chroot', 'su-exec', 'gosu']);
  * program on. A wrapper with nothing after it is itself the command (`env` prints the
  * environment, `nohup` alone fails): its words are returned.
  */
-export function unwrap(words: readonly string[]): string[] {
-  return words.slice(unwrapped(words).start);
+export function unwrap(words: readonly string[]): readonly string[] {
+  return unwrapped(words).real;
 }
 
 /** The basenames of the wrappers a command line goes through before its program (`['sudo', 'nohup']`). */
-export function wrappersOf(words: readonly string[]): string[] {
+export function wrappersOf(words: readonly string[]): readonly string[] {
   return unwrapped(words).wrappers;
 }
 
-function unwrapped(words: readonly string[]): { start: number; wrappers: string[] } {
+interface Unwrapped {
+  start: number;
+  wrappers: string[];
+  /** The words from the program on. */
+  real: string[];
+  /** commandName(): the file name of real[0], '' when there is none. */
+  name: string;
+}
+
+/** Detections look through the same command's wrappers one after another: read once, shared. */
+const unwrappings = new IdentityMemo<readonly string[], Unwrapped>();
+
+function unwrapped(words: readonly string[]): Unwrapped {
+  return unwrappings.get(words, readUnwrapped);
+}
+
+function readUnwrapped(words: readonly string[]): Unwrapped {
+  const { start, wrappers } = wrapperSpan(words);
+  const real = words.slice(start);
+  return { start, wrappers, real, name: real.length ? basename(real[0]!) : '' };
+}
+
+function wrapperSpan(words: readonly string[]): { start: number; wrappers: string[] } {
   const wrappers: string[] = [];
   let i = 0;
   let lastWrapper = -1;
@@ -223,8 +246,7 @@ function isAssignment(word: string): boolean {
 
 /** The program name of a simple command, after wrappers: '/usr/bin/curl' → 'curl'. */
 export function commandName(words: readonly string[]): string {
-  const real = unwrap(words);
-  return real.length ? basename(real[0]!) : '';
+  return unwrapped(words).name;
 }
 
 /**
@@ -252,8 +274,14 @@ export function scriptOf(process: ProcessInfo): string | undefined {
 /**
  * Every simple command a process runs: the process's own argv (wrappers looked through) and, for a
  * shell given -c, the commands of its script, following nested `sh -c` scripts a few levels deep.
+ * Read once per process (lib/analysis) and shared: callers must not change it.
  */
-export function commandsOf(process: ProcessInfo): SimpleCommand[] {
+export function commandsOf(process: ProcessInfo): readonly SimpleCommand[] {
+  const analysis = analysisOf(process);
+  return (analysis.commands ??= readCommands(process));
+}
+
+function readCommands(process: ProcessInfo): SimpleCommand[] {
   const own: SimpleCommand = { words: process.args.length ? process.args.slice(0, MAX_WORDS) : [process.executable], joinedBy: '', text: clip(process.commandLine) };
   const out: SimpleCommand[] = [own];
   const script = scriptOf(process);
@@ -308,6 +336,13 @@ export function lowerText(text: string): string {
   return clip(text).toLowerCase();
 }
 
+const lowerTexts = new IdentityMemo<SimpleCommand, string>();
+
+/** lowerText() of a command's text, computed once per command. */
+export function lowerTextOf(command: SimpleCommand): string {
+  return lowerTexts.get(command, (c) => lowerText(c.text));
+}
+
 function clip(text: string): string {
   return text.length > MAX_MATCH_CHARS ? text.slice(0, MAX_MATCH_CHARS) : text;
 }
@@ -318,16 +353,31 @@ interface ReconEntry {
   anyArg?: unknown;
 }
 
+const reconByName = new WeakMap<readonly ReconEntry[], Map<string, ReconEntry[]>>();
+
+/** A list's entries by value, in list order, grouped once per loaded list. */
+function entriesNamed(entries: readonly ReconEntry[]): Map<string, ReconEntry[]> {
+  let byName = reconByName.get(entries);
+  if (!byName) {
+    byName = new Map();
+    for (const entry of entries) {
+      const same = byName.get(entry.value);
+      if (same) same.push(entry);
+      else byName.set(entry.value, [entry]);
+    }
+    reconByName.set(entries, byName);
+  }
+  return byName;
+}
+
 /**
  * The recon command a simple command is, as a distinct name ('uname', 'cat /etc/passwd',
  * 'ip addr'), or undefined. `entries` are those of the recon-commands indicator list.
  */
 export function reconNameOf(words: readonly string[], entries: readonly ReconEntry[]): string | undefined {
-  const real = unwrap(words);
+  const { real, name } = unwrapped(words);
   if (!real.length) return undefined;
-  const name = basename(real[0]!);
-  for (const entry of entries) {
-    if (entry.value !== name) continue;
+  for (const entry of entriesNamed(entries).get(name) ?? []) {
     if (!Array.isArray(entry.anyArg)) return name;
     const wanted = entry.anyArg as unknown[];
     for (let i = 1; i < real.length && i < MAX_WORDS; i++) {

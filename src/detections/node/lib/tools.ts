@@ -8,13 +8,13 @@
  *
  * The reading is one linear scan with no regular expressions, bounded in input (MAX_MATCH_CHARS),
  * commands (MAX_COMMANDS) and nesting (MAX_DEPTH), so attacker-written command lines cost at most
- * what a 64 KiB one does. The engine hands one event to every detection in turn, so the reading of
- * the last process is kept (one slot: a cache of a pure function, not detection state — it holds
- * nothing another event could see) and the detections that read one event parse it once. Readings
- * derived from it (downloads, mining signs) are kept on the view itself, in `memo`.
+ * what a 64 KiB one does. The reading is kept per process in lib/analysis, so the detections that
+ * read one event parse it once. Readings derived from it (downloads, mining signs) are kept on the
+ * view itself, in `memo`.
  */
 import type { ProcessInfo } from '../../../events/model.js';
 import type { IndicatorEntry, IndicatorList } from '../../../indicators/indicators.js';
+import { analysisOf } from './analysis.js';
 import { basename, isShell, MAX_MATCH_CHARS, programName } from './process.js';
 
 /** One command: the process itself, or a command of its shell script. */
@@ -79,16 +79,10 @@ export function selfName(process: ProcessInfo): { name: string; viaBusybox: bool
   return applet && !/^[A-Z]/.test(applet) ? { name: basename(applet).toLowerCase(), viaBusybox: true } : { name, viaBusybox: false };
 }
 
-let lastProcess: ProcessInfo | undefined;
-let lastView: ProcessView | undefined;
-
-/** The commands a process runs (itself first), parsed once for the detections of one event. */
+/** The commands a process runs (itself first), parsed once per process (lib/analysis) and shared. */
 export function viewOf(process: ProcessInfo): ProcessView {
-  if (process !== lastProcess || !lastView) {
-    lastView = buildView(process);
-    lastProcess = process;
-  }
-  return lastView;
+  const analysis = analysisOf(process);
+  return (analysis.view ??= buildView(process));
 }
 
 function buildView(process: ProcessInfo): ProcessView {
@@ -560,17 +554,20 @@ export interface ToolHit {
 export function toolsRun(view: ProcessView, matcher: NameMatcher): ToolHit[] {
   const hits: ToolHit[] = [];
   for (const command of view.commands) {
-    for (const name of namesOf(command)) {
-      const entry = matcher.match(name);
-      if (!entry) continue;
-      if (onlyAsksAboutItself(command)) continue;
-      if (Array.isArray(entry.onlyWithArgs) && !hasArgument(command, entry.onlyWithArgs)) continue;
-      if (Array.isArray(entry.unlessArgs) && hasArgument(command, entry.unlessArgs)) continue;
-      hits.push({ command, entry, name });
-      break;
-    }
+    // the names of namesOf(), without building the list for every command
+    const hit = toolHit(command, matcher, command.name) ?? (command.scriptFile ? toolHit(command, matcher, basename(command.scriptFile).toLowerCase()) : undefined);
+    if (hit) hits.push(hit);
   }
   return hits;
+}
+
+function toolHit(command: Command, matcher: NameMatcher, name: string): ToolHit | undefined {
+  const entry = matcher.match(name);
+  if (!entry) return undefined;
+  if (onlyAsksAboutItself(command)) return undefined;
+  if (Array.isArray(entry.onlyWithArgs) && !hasArgument(command, entry.onlyWithArgs)) return undefined;
+  if (Array.isArray(entry.unlessArgs) && hasArgument(command, entry.unlessArgs)) return undefined;
+  return { command, entry, name };
 }
 
 /** A command line for descriptions: program and arguments, clipped. */
