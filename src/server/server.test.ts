@@ -93,6 +93,21 @@ describe('ingest', () => {
     assert.equal(((await none.json()) as { error: { code: string } }).error.code, 'VIGIL_ERR_NO_VALID_EVENTS');
   });
 
+  test('the managed clouds post their own wrappers: AKS records, EKS CloudWatch events, GKE entries', async () => {
+    const s = await serve();
+    const event = privileged('from-the-cloud', 'cloudy');
+    const aksBody = { records: [{ time: new Date().toISOString(), resourceId: '/SUBSCRIPTIONS/0000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/AKS-PROD-01', category: 'kube-audit', operationName: 'Microsoft.ContainerService/managedClusters/diagnosticLogs/Read', properties: { log: JSON.stringify(event), pod: 'kube-apiserver-5c8d9f7b6-qm2zt', stream: 'stdout' } }] };
+    const r = await s.call('/v1/audit/aks', { method: 'POST', json: aksBody });
+    assert.equal(r.status, 200);
+    assert.deepEqual(await r.json(), { accepted: 1, rejected: 0, errors: [] });
+    const eksBody = { events: [{ timestamp: Date.now(), logStreamName: 'kube-apiserver-audit-3f9a6c1e0b2d47e58a11c0d9e7f4b2a6', message: JSON.stringify(privileged('from-eks', 'cloudy')) }] };
+    assert.equal((await s.call('/v1/audit/eks', { method: 'POST', json: eksBody })).status, 200);
+    await s.settle();
+    const alerts = (await (await s.call('/v1/alerts?type=K8S_PrivilegedContainer&namespace=cloudy')).json()) as { alerts: { entities: { cluster?: string; resource?: { name?: string } } }[] };
+    assert.deepEqual(alerts.alerts.map((a) => a.entities.resource?.name).sort(), ['from-eks', 'from-the-cloud']);
+    assert.ok(alerts.alerts.some((a) => a.entities.cluster === 'aks-prod-01'), 'the AKS resource id names the cluster');
+  });
+
   test('POST /v1/events takes JSON lines and JSON arrays of Vigil events, validated as scan does', async () => {
     const s = await serve();
     const exec = (id: string) => ({ kind: 'process.exec', id, time: '2026-11-20T09:00:00Z', source: 'tetragon', node: 'n1', process: { pid: 10, executable: '/bin/ls', args: ['ls'] } });

@@ -16,6 +16,11 @@ import { SqliteStateFile } from '../engine/state/sqlite-file.js';
 import { MemoryState } from '../engine/state/store.js';
 import type { VigilEvent } from '../events/model.js';
 import { createOutputs, type Output } from '../sinks/outputs/outputs.js';
+import aks from '../sources/aks/format.js';
+import azureActivity from '../sources/azure-activity/format.js';
+import cloudtrail from '../sources/cloudtrail/format.js';
+import eks from '../sources/eks/format.js';
+import gke from '../sources/gke/format.js';
 import k8sAudit from '../sources/k8s-audit/format.js';
 import type { SourceFormat } from '../sources/format.js';
 import vigilFormat from '../sources/vigil/format.js';
@@ -36,6 +41,13 @@ import { Suppressions } from './suppressions.js';
 export const INGEST_ROUTES: readonly { path: string; format: SourceFormat }[] = [
   { path: '/v1/audit', format: k8sAudit },
   { path: '/v1/events', format: vigilFormat },
+  // The managed clouds' deliveries of the same audit events, and their activity logs, for
+  // forwarders (Event Hubs, Firehose, Pub/Sub push) that POST what they receive.
+  { path: '/v1/audit/aks', format: aks },
+  { path: '/v1/audit/eks', format: eks },
+  { path: '/v1/audit/gke', format: gke },
+  { path: '/v1/activity/azure', format: azureActivity },
+  { path: '/v1/activity/aws', format: cloudtrail },
 ];
 
 const ALERT_FLUSH_MS = 1000;
