@@ -48,26 +48,44 @@ export class Engine {
   readonly aggregator: AlertAggregator;
   readonly exceptions: ExceptionSet;
   readonly stats: EngineStats = { events: 0, byKind: {}, findings: 0, detectionErrors: 0, firstDetectionErrors: [] };
-  private readonly byKind = new Map<EventKind, AnyDetection[]>();
-  private readonly auditDetections: AnyDetection[];
+  private byKind = new Map<EventKind, AnyDetection[]>();
+  private auditDetections: AnyDetection[] = [];
   private readonly auditBuckets = new Map<string, AnyDetection[]>();
   private readonly contexts = new Map<string, { inventory: StateInventory; perDetection: Map<AnyDetection, DetectionContext> }>();
-  private readonly settings = new Map<AnyDetection, DetectionSettings>();
+  private settings = new Map<AnyDetection, DetectionSettings>();
+  private detections: readonly AnyDetection[] = [];
+  private catalog: Catalog;
 
   constructor(private readonly options: EngineOptions) {
-    for (const detection of options.detections) {
-      if (!options.catalog.has(detection.type)) throw new Error(`detection for unknown alert type '${detection.type}'`);
-      this.settings.set(detection, { ...detection.defaults, ...options.settings?.[detection.type] });
-      for (const kind of detection.kinds) {
-        if (kind === 'k8s.audit') continue;
-        const list = this.byKind.get(kind) ?? [];
-        list.push(detection);
-        this.byKind.set(kind, list);
-      }
-    }
-    this.auditDetections = options.detections.filter((d) => d.kinds.includes('k8s.audit'));
+    this.catalog = options.catalog;
+    this.setDetections(options.detections, options.catalog);
     this.aggregator = new AlertAggregator(options.aggregation);
     this.exceptions = options.exceptions ?? new ExceptionSet([]);
+  }
+
+  /**
+   * Replaces the detections (user rules reloaded while running) and the catalogue that describes
+   * them. Learned state, the inventory and open alerts are kept: they live in the state store and
+   * the aggregator, not in the index.
+   */
+  setDetections(detections: readonly AnyDetection[], catalog: Catalog): void {
+    const byKind = new Map<EventKind, AnyDetection[]>();
+    const settings = new Map<AnyDetection, DetectionSettings>();
+    for (const detection of detections) {
+      if (!catalog.has(detection.type)) throw new Error(`detection for unknown alert type '${detection.type}'`);
+      settings.set(detection, { ...detection.defaults, ...this.options.settings?.[detection.type] });
+      for (const kind of detection.kinds) {
+        if (kind === 'k8s.audit') continue;
+        byKind.set(kind, [...(byKind.get(kind) ?? []), detection]);
+      }
+    }
+    this.detections = detections;
+    this.catalog = catalog;
+    this.byKind = byKind;
+    this.settings = settings;
+    this.auditDetections = detections.filter((d) => d.kinds.includes('k8s.audit'));
+    this.auditBuckets.clear();
+    this.contexts.clear();
   }
 
   /** The detections an audit event with this verb and resource reaches, memoised per pair. */
@@ -90,7 +108,7 @@ export class Engine {
     if (!context) {
       const state = this.options.state.forCluster(cluster);
       context = { inventory: new StateInventory(state), perDetection: new Map() };
-      for (const detection of this.options.detections) {
+      for (const detection of this.detections) {
         context.perDetection.set(detection, {
           state,
           inventory: context.inventory,
@@ -126,7 +144,7 @@ export class Engine {
       }
       if (!result) continue;
       const findings = Array.isArray(result) ? (result as readonly Finding[]) : [result as Finding];
-      const entry = this.options.catalog.get(detection.type)!;
+      const entry = this.catalog.get(detection.type)!;
       for (const finding of findings) {
         this.stats.findings++;
         if (this.exceptions.specs.length && this.exceptions.match(detection.type, finding.entities, event)) continue;

@@ -6,11 +6,11 @@
  */
 import type { Alert } from '../alerts/alert.js';
 import { ExceptionSet, type ExceptionSpec } from '../alerts/exceptions.js';
-import { loadCatalog } from '../catalog/catalog.js';
+import { loadCatalog, type Catalog } from '../catalog/catalog.js';
 import { loadDetections } from '../detections/registry.js';
 import type { VigilEvent } from '../events/model.js';
 import { Indicators, type IndicatorExtensions } from '../indicators/indicators.js';
-import type { DetectionSettings } from './detection.js';
+import type { AnyDetection, DetectionSettings } from './detection.js';
 import { Engine, type EngineOptions } from './engine.js';
 import { MemoryState } from './state/store.js';
 
@@ -24,6 +24,14 @@ export interface LiveEngineOptions {
   /** Learned state to start from (the analyser loads it from its data dir). Default: empty. */
   state?: MemoryState;
   suppress?: EngineOptions['suppress'];
+  /** User rules (src/rules): their detections run beside the built-in ones. */
+  rules?: UserRules;
+}
+
+/** What user rules bring to an engine: their detections, and the catalogue that knows their types. */
+export interface UserRules {
+  detections: readonly AnyDetection[];
+  catalog: Catalog;
 }
 
 export class LiveEngine {
@@ -31,13 +39,15 @@ export class LiveEngine {
 
   private constructor(
     readonly engine: Engine,
+    private readonly builtins: readonly AnyDetection[],
     private readonly tickMs: number,
   ) {}
 
   static async create(options: LiveEngineOptions): Promise<LiveEngine> {
+    const builtins = await loadDetections();
     const engine = new Engine({
-      detections: await loadDetections(),
-      catalog: loadCatalog(),
+      detections: [...builtins, ...(options.rules?.detections ?? [])],
+      catalog: options.rules?.catalog ?? loadCatalog(),
       state: options.state ?? new MemoryState(),
       suppress: options.suppress,
       indicators: new Indicators(undefined, options.indicators),
@@ -50,7 +60,12 @@ export class LiveEngine {
         },
       },
     });
-    return new LiveEngine(engine, options.tickMs ?? 10_000);
+    return new LiveEngine(engine, builtins, options.tickMs ?? 10_000);
+  }
+
+  /** Swaps in a new set of user rules; learned state and open alerts carry over. */
+  setRules(rules: UserRules): void {
+    this.engine.setDetections([...this.builtins, ...rules.detections], rules.catalog);
   }
 
   start(): void {

@@ -26,10 +26,12 @@ export class ServerMetrics {
   readonly outputFailed: Counter<'output'>;
   readonly outputDropped: Counter<'output'>;
   readonly outputQueueDepth: Gauge<'output'>;
+  readonly rulesReloads: Counter;
 
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'vigil_' });
+    this.rulesReloads = new Counter({ name: 'vigil_rules_reloads_total', help: 'User rule folders reloaded while running', registers });
     this.eventsIn = new Counter({ name: 'vigil_ingest_events_total', help: 'Events accepted by ingest, by source', labelNames: ['source'], registers });
     this.eventsRejected = new Counter({ name: 'vigil_ingest_rejected_events_total', help: 'Events that could not be decoded, by source', labelNames: ['source'], registers });
     this.eventsDropped = new Counter({

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -339,3 +339,59 @@ describe('metrics', () => {
     assert.match(text, /^# TYPE vigil_ingest_batch_duration_seconds histogram$/m);
   });
 });
+
+describe('user rules', () => {
+  const rule = (id: string, prefix: string) => `rules:
+  - id: ${id}
+    title: Binary executed from ${prefix}
+    severity: high
+    tactics: [Execution]
+    techniques: [T1059]
+    description: A process ran a file from ${prefix}.
+    remediation: Find how the file got there and rebuild the workload.
+    kinds: [process.exec]
+    summary: '{process.executable} ran on {node}'
+    condition: process.executable.startsWith("${prefix}")
+`;
+  const exec = (id: string, executable: string) => JSON.stringify({ kind: 'process.exec', id, time: new Date().toISOString(), source: 'tetragon', node: 'n1', process: { pid: 7, executable, args: [executable] }, ancestors: [] });
+  const alertTypes = async (s: TestServer) =>
+    ((await (await s.call('/v1/alerts')).json()) as { alerts: { type: string }[] }).alerts.map((a) => a.type).filter((t) => t.startsWith('USER_')).sort();
+
+  test('--rules: rules run in the analyser and reload on change; a broken change keeps the previous set', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-rules-'));
+    writeFileSync(join(dir, 'shm.yaml'), rule('USER_ExecFromDevShm', '/dev/shm/'));
+    const s = await serve({}, { rulesDir: dir });
+    await s.call('/v1/events', { method: 'POST', body: exec('e1', '/dev/shm/x') + '\n', headers: { 'content-type': 'application/x-ndjson' } });
+    await s.settle();
+    assert.deepEqual(await alertTypes(s), ['USER_ExecFromDevShm']);
+
+    writeFileSync(join(dir, 'tmp.yaml'), rule('USER_ExecFromVarTmp', '/var/tmp/'));
+    await waitUntil(() => s.logs.some((l) => /rules reloaded .*: 2 rule/.test(l)));
+    await s.call('/v1/events', { method: 'POST', body: exec('e2', '/var/tmp/y') + '\n', headers: { 'content-type': 'application/x-ndjson' } });
+    await s.settle();
+    assert.deepEqual(await alertTypes(s), ['USER_ExecFromDevShm', 'USER_ExecFromVarTmp']);
+
+    writeFileSync(join(dir, 'broken.yaml'), 'rules:\n  - id: USER_Broken\n    condition: process.nope == 1\n');
+    await waitUntil(() => s.logs.some((l) => /not reloaded, the previous set stays in force/.test(l)));
+    await s.call('/v1/events', { method: 'POST', body: exec('e3', '/var/tmp/z') + '\n', headers: { 'content-type': 'application/x-ndjson' } });
+    await s.settle();
+    const alerts = (await (await s.call('/v1/alerts?type=USER_ExecFromVarTmp')).json()) as { alerts: unknown[] };
+    assert.equal(alerts.alerts.length, 2, 'the previous rules still run');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('--rules with errors refuses to start and says where', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-rules-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'rules:\n  - id: USER_Bad\n    kinds: [process.exec]\n    condition: process.nope == 1\n');
+    await assert.rejects(serve({}, { rulesDir: dir }), /bad\.yaml:\d+/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+async function waitUntil(check: () => boolean, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -12,6 +12,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import type { Alert } from '../alerts/alert.js';
 import type { VigilConfig } from '../config/config.js';
 import { LiveEngine } from '../engine/live.js';
+import { RuleSet } from '../rules/ruleset.js';
 import { SqliteStateFile } from '../engine/state/sqlite-file.js';
 import { MemoryState } from '../engine/state/store.js';
 import type { VigilEvent } from '../events/model.js';
@@ -67,6 +68,8 @@ export interface ServeOptions {
   processEvent?: (event: VigilEvent) => void;
   /** Events through detection per turn of the event loop (tests: small, to hold the queue). */
   sliceEvents?: number;
+  /** A folder of user rules, loaded at start and reloaded on change without a restart. */
+  rulesDir?: string;
   /** Extra plugins registered after the API, with the same context (the dashboard's place). */
   plugins?: readonly FastifyPluginAsync<{ context: ServerContext }>[];
 }
@@ -201,10 +204,24 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     unsaved.clear();
     await store.saveAlerts(batch);
   };
+  const ruleSet = options.rulesDir
+    ? await life.step(
+        'user rules',
+        () => {
+          try {
+            return RuleSet.load(options.rulesDir!);
+          } catch (error) {
+            throw new ServeError((error as Error).message);
+          }
+        },
+        (rules) => rules.close(),
+      )
+    : undefined;
   const live = await life.step(
     'detection engine',
     async () => {
       const engine = await LiveEngine.create({
+        rules: ruleSet?.current,
         settings: options.config.detections,
         exceptions: options.config.exceptions,
         indicators: options.config.indicators,
@@ -221,6 +238,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await saveAlerts();
     },
   );
+  ruleSet?.watch((reload) => {
+    if (!reload.applied) {
+      log(`rules in ${ruleSet.dir} not reloaded, the previous set stays in force:\n${reload.errors.map((e) => '  ' + e.message).join('\n')}`);
+      return;
+    }
+    live.setRules(reload.rules);
+    metrics.rulesReloads.inc();
+    log(`rules reloaded from ${ruleSet.dir}: ${reload.rules.rules.length} rule(s)`);
+  });
   const alertTimer = setInterval(() => void saveAlerts().catch((e: Error) => log(`saving alerts: ${e.message}`)), ALERT_FLUSH_MS).unref();
 
   const pipeline = new IngestPipeline({

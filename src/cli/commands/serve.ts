@@ -17,6 +17,7 @@ interface ServeFlags {
   tlsCert?: string;
   tlsKey?: string;
   config?: string;
+  rules?: string;
   /** false with --no-auth. */
   auth: boolean;
 }
@@ -32,6 +33,7 @@ export function registerServe(program: Command, setExit: (code: number) => void)
     .option('--tls-cert <file>', 'TLS certificate (PEM)')
     .option('--tls-key <file>', 'TLS private key (PEM)')
     .option('--config <file>', 'vigil.yaml: server, outputs, suppressions, detection settings')
+    .option('--rules <dir>', 'a folder of user rules (docs/rules.md), reloaded on change without a restart')
     .option('--no-auth', 'serve without a token (only when listening on loopback)')
     .action(async (flags: ServeFlags) => setExit(await runServe(flags)));
 }
@@ -67,7 +69,7 @@ export function untilSignal(): Promise<string> {
 async function runServe(flags: ServeFlags): Promise<number> {
   let server: RunningServer;
   try {
-    server = await startServer({ config: serveConfig(flags, process.env) });
+    server = await startServer({ config: serveConfig(flags, process.env), rulesDir: flags.rules });
   } catch (error) {
     process.stderr.write(`vigil serve: ${(error as Error).message}\n`);
     return EXIT_USAGE;
