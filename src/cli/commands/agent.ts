@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { LinuxAuditAgent } from '../../agent/linux-audit/agent.js';
+import { AgentMetrics } from '../../agent/metrics.js';
 import { EventShipper } from '../../agent/shipper.js';
 import { CrictlPodDirectory } from '../../enrichment/container/crictl.js';
 import { ContainerEnricher } from '../../enrichment/container/enricher.js';
@@ -37,6 +38,7 @@ interface AgentFlags {
   spoolDir: string;
   hostRoot: string;
   pods: 'kubernetes' | 'crictl' | 'none';
+  metrics?: string;
 }
 
 /** A running source: how the agent stops it. */
@@ -57,6 +59,7 @@ export function registerAgent(program: Command, setExit: (code: number) => void)
     .option('--analyser <url>', 'ship events to this analyser (POST /v1/events) instead of detecting locally')
     .option('--token <token>', 'bearer token for the analyser (or env VIGIL_TOKEN)')
     .option('--spool-dir <dir>', 'where events wait while the analyser is unreachable (bounded)', './vigil-data/spool')
+    .option('--metrics <host:port>', 'serve Prometheus metrics (events, undecodable records, losses, shipping) at http://HOST:PORT/metrics')
     .option('--host-root <dir>', "where the host's filesystem is mounted when the agent runs in a container (its /proc, audit log and watched files)", '/')
     .option('--pods <directory>', 'where container ids are matched to pods: kubernetes (this node\'s pods through the API), crictl, or none', oneOf(['kubernetes', 'crictl', 'none'] as const, '--pods'), process.env.KUBERNETES_SERVICE_HOST ? 'kubernetes' : 'none')
     .option('--audit-mode <mode>', 'linux-audit delivery: auto, file (tail audit.log) or plugin (af_unix socket)', oneOf(['auto', 'file', 'plugin'] as const, '--audit-mode'), 'auto')
@@ -105,13 +108,25 @@ async function runAgent(flags: AgentFlags): Promise<number> {
     return EXIT_USAGE;
   }
   const enricher = new ContainerEnricher({ directory, procRoot: join(flags.hostRoot, 'proc') });
+  const metrics = new AgentMetrics(shipper ? () => shipper.stats : undefined);
+  if (flags.metrics) {
+    try {
+      process.stderr.write(`vigil agent: metrics at ${await metrics.listen(flags.metrics)}\n`);
+    } catch (error) {
+      process.stderr.write(`vigil agent: --metrics: ${(error as Error).message}\n`);
+      await directory?.stop();
+      return EXIT_USAGE;
+    }
+  }
   const sink = {
     event: (event: VigilEvent) => {
+      metrics.event(event);
       const enriched = isNodeEvent(event) ? enricher.enrich(event) : event;
       if (shipper) shipper.push(enriched);
       else live.process(enriched);
     },
     issue: (issue: DecodeIssue) => {
+      metrics.issue(issue.origin.file);
       // Bounded: the first few decode problems are shown, the rest only counted.
       if (++issues <= 20) process.stderr.write(`vigil agent: ${originText(issue.origin)}: ${issue.reason}\n`);
     },
@@ -140,6 +155,7 @@ async function runAgent(flags: AgentFlags): Promise<number> {
   }
   live.stop();
   await directory?.stop();
+  await metrics.close();
   if (shipper) {
     await shipper.stop();
     const st = shipper.stats;
