@@ -127,6 +127,8 @@ function statusChangeText(alert: Alert): HTMLElement | null {
 
 export class AlertView {
   private alert: Alert | undefined;
+  /** The alert as last drawn: an unchanged one is not redrawn, so that focus stays put. */
+  private drawn = '';
   private readonly head = h('div', { class: 'alert-head' });
   private readonly details = h('div', { class: 'alert-details' });
   private readonly actions = h('section', { class: 'panel actions', attrs: { 'aria-labelledby': 'actions-title' } });
@@ -149,6 +151,8 @@ export class AlertView {
         fill(this.head, h('h1', {}, 'No such alert'), h('p', {}, 'It may have been deleted by retention.'));
         fill(this.details);
         fill(this.actions);
+        this.drawn = '';
+        this.actionsFor = undefined;
         return;
       }
       throw error;
@@ -157,6 +161,9 @@ export class AlertView {
   }
 
   private render(alert: Alert): void {
+    const drawn = JSON.stringify(alert);
+    if (drawn === this.drawn) return;
+    this.drawn = drawn;
     document.title = `${alert.title} · Vigil`;
     const section = (title: string, ...body: Child[]) => h('section', { class: 'panel' }, h('h2', {}, title), ...body);
     fill(

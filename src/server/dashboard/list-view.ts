@@ -9,12 +9,14 @@ import { severityBars, tacticMatrix, timeline, timeWindow } from './charts.js';
 import { fill, h } from './dom.js';
 import { apiQuery, filtersToSearch, hasFilters, readFilters, sinceTime, SINCE_PRESETS, type Filters } from './filters.js';
 import { SEVERITIES, SEVERITY_RANK, STATUSES, mainEntity, severityBadge, statusBadge, tacticLabel, timeCell } from './format.js';
-import type { Alert, CatalogSummary, Severity } from './types.js';
+import type { Alert, AlertPage, CatalogSummary, Severity } from './types.js';
 
 const PAGE_SIZE = 50;
 /** The overview reads at most this many alerts (the newest); it says so when there are more. */
 const OVERVIEW_MAX = 5000;
 const API_MAX_LIMIT = 1000;
+/** The overview is heavier (thousands of alerts): polled this often, the list every time. */
+const OVERVIEW_EVERY_MS = 30_000;
 export const LIST_QUERY_KEY = 'vigil.listQuery';
 
 type SortKey = 'severity' | 'type' | 'title' | 'entity' | 'count' | 'lastSeen' | 'status';
@@ -72,9 +74,13 @@ export class ListView {
   private next: string | null = null;
   private rows: Alert[] = [];
   private overview: { alerts: Alert[]; truncated: boolean } = { alerts: [], truncated: false };
+  /** The query the overview was read for, and when. */
+  private overviewRead: { query: string; at: number } | undefined;
+  /** What the overview and the list were last drawn from. */
+  private readonly drawn = { overview: '', list: '' };
   /** Answers to an older request (filters changed since) are dropped. */
   private generation = 0;
-  private readonly form = h('form', { class: 'filters', attrs: { 'aria-label': 'Filters' } });
+  private readonly form = h('form', { class: 'filters', attrs: { 'aria-label': 'Filters' }, on: { submit: (e) => e.preventDefault() } });
   private readonly overviewPanel = h('section', { class: 'overview', attrs: { 'aria-label': 'Overview' } });
   private readonly listPanel = h('section', { class: 'alert-list', attrs: { 'aria-labelledby': 'list-title' } });
 
@@ -177,30 +183,45 @@ export class ListView {
         : null,
       hasFilters(f) ? h('button', { class: 'link-button', attrs: { type: 'button' }, on: { click: () => this.setFilters(readFilters('')) } }, 'Clear filters') : null,
     );
-    this.form.onsubmit = (e) => e.preventDefault();
   }
 
-  /** Fetches the overview and the current page again (the live update, and after any change). */
+  /**
+   * Fetches the current page again, and the overview when its filters changed or it is due.
+   * Parts whose data did not change are not redrawn, so that focus and hover stay put.
+   */
   async refresh(): Promise<void> {
     const generation = ++this.generation;
     const query = apiQuery(this.filters, this.catalog);
-    if (!query) {
-      this.overview = { alerts: [], truncated: false };
-      this.rows = [];
-      this.next = null;
-    } else {
+    let overview: { alerts: Alert[]; truncated: boolean } | undefined = { alerts: [], truncated: false };
+    let page: AlertPage = { alerts: [], next: null };
+    // Keyed by the filters as chosen: a relative `since` gives another query at every poll.
+    const key = filtersToSearch(this.filters).toString();
+    if (query) {
       const pageQuery = new URLSearchParams(query);
       pageQuery.set('limit', String(PAGE_SIZE));
       const cursor = this.cursors[this.page];
       if (cursor) pageQuery.set('cursor', cursor);
-      const [overview, page] = await Promise.all([overviewAlerts(query), listAlerts(pageQuery)]);
+      const due = this.overviewRead?.query !== key || Date.now() - this.overviewRead.at >= OVERVIEW_EVERY_MS;
+      [overview, page] = await Promise.all([due ? overviewAlerts(query) : undefined, listAlerts(pageQuery)]);
       if (generation !== this.generation) return;
-      this.overview = overview;
+    }
+    if (overview) {
+      this.overviewRead = { query: key, at: Date.now() };
+      const drawn = JSON.stringify([key, overview]);
+      if (drawn !== this.drawn.overview) {
+        this.overview = overview;
+        this.drawn.overview = drawn;
+        this.renderOverview();
+      }
+    }
+    // The minute is part of it: the list's "5 min ago" must move on.
+    const drawn = JSON.stringify([key, this.page, page, Math.floor(Date.now() / 60_000)]);
+    if (drawn !== this.drawn.list) {
       this.rows = page.alerts;
       this.next = page.next;
+      this.drawn.list = drawn;
+      this.renderList();
     }
-    this.renderOverview();
-    this.renderList();
   }
 
   private renderOverview(): void {

@@ -139,8 +139,8 @@ async function assertNothingRan(page: Page, w: Watch): Promise<void> {
 }
 
 /** Polls the page from here (page-side predicates would be eval, which the CSP forbids). */
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -347,7 +347,7 @@ describe('dashboard in chromium', () => {
     await page.close();
   });
 
-  test('the link vigil serve prints logs in and takes the token out of the address', async () => {
+  test('the link vigil serve prints logs in and takes the token out of the address; the list updates live', async () => {
     await context.clearCookies();
     const page = await context.newPage();
     const w = watch(page);
@@ -355,6 +355,11 @@ describe('dashboard in chromium', () => {
     await page.goto(serve.loginUrl);
     await page.locator('table.alerts tbody tr').first().waitFor();
     assert.equal(page.url(), serve.url + '/');
+
+    // Live: an alert raised while the page is open shows up without a reload.
+    const sent = await api(serve, '/v1/audit', { method: 'POST', body: JSON.stringify(eventList([createPod('arrived-live', 'payments', { time: new Date().toISOString() })])) });
+    assert.equal(sent.status, 200);
+    await until(async () => (await page.locator('table.alerts td.entity').allTextContents()).some((t) => t.includes('payments/arrived-live')), 'the new alert in the open list', 15_000);
     assert.deepEqual(w.problems, []);
     await page.close();
   });
