@@ -343,6 +343,18 @@ describe('dashboard in chromium', () => {
     await page.waitForURL(/\/login$/);
     await page.goto(serve.url + '/');
     assert.equal(new URL(page.url()).pathname, '/login');
+
+    // A link to an alert survives the login; a next page elsewhere does not.
+    await page.goto(`${serve.url}/alerts/${encodeURIComponent(id)}`);
+    await page.fill('#token', TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${serve.url}/alerts/${encodeURIComponent(id)}`);
+    await page.click('#logout');
+    await page.waitForURL(/\/login$/);
+    await page.goto(`${serve.url}/login?next=${encodeURIComponent('//evil.example/x')}`);
+    await page.fill('#token', TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForURL(serve.url + '/');
     assert.deepEqual(w.problems, []);
     await page.close();
   });
