@@ -134,7 +134,7 @@ describe('auth and security', () => {
     }
     assert.equal((await s.call('/healthz', { auth: false })).status, 200);
     assert.equal((await s.call('/readyz', { auth: false })).status, 200);
-    assert.equal((await s.call('/', { auth: false })).status, 404, 'no dashboard yet');
+    assert.equal((await s.call('/', { auth: false })).status, 303, 'the dashboard sends to its login page');
   });
 
   test('token comparison hashes first: any length, no throw, exact match only', () => {

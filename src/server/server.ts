@@ -2,8 +2,8 @@
  * @module server/server
  * `vigil serve` as a function: starts the analyser through an ordered list of named steps and
  * tears down whatever started, in reverse, on close or on a failed start. The HTTP features are
- * encapsulated fastify plugins (security, session, ingest per format, alerts API, ops); the
- * dashboard will be one more (see registerDashboard in ServeOptions).
+ * encapsulated fastify plugins (security, session, ingest per format, alerts API, ops,
+ * dashboard); ServeOptions.plugins adds more.
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -32,6 +32,7 @@ import { ServerMetrics } from './metrics.js';
 import { IngestPipeline } from './pipeline.js';
 import type { ServerContext } from './plugins/context.js';
 import { alertsApiPlugin } from './plugins/alerts-api.js';
+import { dashboardPlugin } from './plugins/dashboard.js';
 import { ingestPlugin } from './plugins/ingest.js';
 import { opsPlugin } from './plugins/ops.js';
 import { securityPlugin } from './plugins/security.js';
@@ -299,6 +300,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       for (const route of INGEST_ROUTES) await instance.register(ingestPlugin, { context, path: route.path, format: route.format });
       await instance.register(alertsApiPlugin, { context });
       await instance.register(opsPlugin, { context });
+      await instance.register(dashboardPlugin, { context });
       for (const plugin of options.plugins ?? []) await instance.register(plugin, { context });
       await instance.listen({ host, port });
       return instance;
