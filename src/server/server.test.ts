@@ -15,6 +15,7 @@ import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { auditEvent, privilegedPod } from '../testing/audit-events.js';
 import { eventList, testServer, TEST_TOKEN, type TestServer } from '../testing/server.js';
 import { tokenMatches } from './auth.js';
+import { kubeConfig, recordedApiServer } from '../sources/kubernetes-api/testing.js';
 
 const servers: TestServer[] = [];
 async function serve(...args: Parameters<typeof testServer>): Promise<TestServer> {
@@ -395,3 +396,27 @@ async function waitUntil(check: () => boolean, ms = 10_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe('live cluster objects', () => {
+  test('--watch-cluster: objects listed and watched through the API reach the detections once', async () => {
+    const api = await recordedApiServer();
+    try {
+      const s = await serve({}, { watchCluster: { kubeConfig: kubeConfig(api.port) } });
+      api.release();
+      await waitUntil(() => s.logs.some((l) => /watching the cluster's objects/.test(l)));
+      let types: string[] = [];
+      for (let i = 0; i < 100 && !(types.includes('K8S_ClusterAdminBinding') && types.includes('K8S_PrivilegedContainer')); i++) {
+        await s.settle();
+        types = ((await (await s.call('/v1/alerts')).json()) as { alerts: { type: string }[] }).alerts.map((a) => a.type);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(types.includes('K8S_ClusterAdminBinding'), `alerts: ${types.join(', ')}`);
+      assert.ok(types.includes('K8S_PrivilegedContainer'), `alerts: ${types.join(', ')}`);
+      // The re-list and the watch bring the same privileged pods again: not new containers.
+      const pods = ((await (await s.call('/v1/alerts?type=K8S_PrivilegedContainer')).json()) as { alerts: { entities: { pod?: string } }[] }).alerts.map((a) => a.entities.pod);
+      assert.equal(new Set(pods).size, pods.length, `one alert per pod: ${pods.join(', ')}`);
+    } finally {
+      await api.close();
+    }
+  });
+});

@@ -8,11 +8,13 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Alert } from '../alerts/alert.js';
 import type { VigilConfig } from '../config/config.js';
 import { LiveEngine } from '../engine/live.js';
 import { RuleSet } from '../rules/ruleset.js';
+import { ClusterObjectReader } from '../sources/kubernetes-api/reader.js';
 import { SqliteStateFile } from '../engine/state/sqlite-file.js';
 import { MemoryState } from '../engine/state/store.js';
 import type { VigilEvent } from '../events/model.js';
@@ -23,7 +25,7 @@ import cloudtrail from '../sources/cloudtrail/format.js';
 import eks from '../sources/eks/format.js';
 import gke from '../sources/gke/format.js';
 import k8sAudit from '../sources/k8s-audit/format.js';
-import type { SourceFormat } from '../sources/format.js';
+import { originText, type SourceFormat } from '../sources/format.js';
 import vigilFormat from '../sources/vigil/format.js';
 import { openStore } from '../store/open.js';
 import { SUPPRESSION_PREFIX, type Store } from '../store/store.js';
@@ -71,6 +73,11 @@ export interface ServeOptions {
   sliceEvents?: number;
   /** A folder of user rules, loaded at start and reloaded on change without a restart. */
   rulesDir?: string;
+  /**
+   * Watch the cluster's objects through the Kubernetes API (list, then watch, resuming on
+   * disconnect) into the inventory and the detections that judge objects as they stand.
+   */
+  watchCluster?: { kubeConfig: KubeConfig; cluster?: string };
   /** Extra plugins registered after the API, with the same context (the dashboard's place). */
   plugins?: readonly FastifyPluginAsync<{ context: ServerContext }>[];
 }
@@ -94,6 +101,38 @@ export function parseListen(listen: string): { host: string; port: number } {
   const port = match ? Number(match[3]) : NaN;
   if (!match || port > 65535) throw new ServeError(`--listen must be HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080), not '${listen}'`);
   return { host: match[1] ?? match[2]!, port };
+}
+
+/** How long watched objects wait to be sent through ingest together, and how many at most. */
+const OBJECT_BATCH_MS = 500;
+const OBJECT_BATCH_EVENTS = 500;
+
+/**
+ * Live objects go through the same ingest as everything else (spooled, queued, detected in order
+ * with the audit stream), in small batches of Vigil's own event format.
+ */
+async function watchClusterObjects(reader: ClusterObjectReader, pipeline: IngestPipeline, log: (message: string) => void): Promise<void> {
+  let batch: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (!batch.length) return;
+    const body = batch.join('\n');
+    batch = [];
+    void pipeline.accept(vigilFormat, 'lines', body, 'kubernetes-api').then((r) => {
+      if (r.outcome !== 'accepted') log(`cluster objects: batch not accepted (${r.outcome})`);
+    });
+  };
+  await reader.start({
+    event: (event) => {
+      batch.push(JSON.stringify(event));
+      if (batch.length >= OBJECT_BATCH_EVENTS) flush();
+      else timer ??= setTimeout(flush, OBJECT_BATCH_MS);
+    },
+    issue: (issue) => log(`cluster objects: ${originText(issue.origin)}: ${issue.reason}`),
+  });
+  log(`watching the cluster's objects (${reader.cluster})`);
 }
 
 export function isLoopback(host: string): boolean {
@@ -313,6 +352,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     },
   );
   pipeline.ready = true;
+  if (options.watchCluster) {
+    const reader = new ClusterObjectReader(options.watchCluster);
+    await life.step('cluster objects', () => watchClusterObjects(reader, pipeline, log), () => reader.stop());
+  }
 
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;

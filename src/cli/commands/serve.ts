@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { loadConfig, type VigilConfig } from '../../config/config.js';
+import { loadKubeConfig } from '../../sources/kubernetes-api/reader.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import { EXIT_OK, EXIT_USAGE } from '../main.js';
 
@@ -18,6 +19,10 @@ interface ServeFlags {
   tlsKey?: string;
   config?: string;
   rules?: string;
+  watchCluster?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  inCluster?: boolean;
   /** false with --no-auth. */
   auth: boolean;
 }
@@ -34,6 +39,10 @@ export function registerServe(program: Command, setExit: (code: number) => void)
     .option('--tls-key <file>', 'TLS private key (PEM)')
     .option('--config <file>', 'vigil.yaml: server, outputs, suppressions, detection settings')
     .option('--rules <dir>', 'a folder of user rules (docs/rules.md), reloaded on change without a restart')
+    .option('--watch-cluster', "watch the cluster's objects through the Kubernetes API (read-only RBAC: docs/clouds.md)")
+    .option('--kubeconfig <file>', 'with --watch-cluster: kubeconfig file (default $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'with --watch-cluster: kubeconfig context')
+    .option('--in-cluster', "with --watch-cluster: the pod's service account")
     .option('--no-auth', 'serve without a token (only when listening on loopback)')
     .action(async (flags: ServeFlags) => setExit(await runServe(flags)));
 }
@@ -69,7 +78,8 @@ export function untilSignal(): Promise<string> {
 async function runServe(flags: ServeFlags): Promise<number> {
   let server: RunningServer;
   try {
-    server = await startServer({ config: serveConfig(flags, process.env), rulesDir: flags.rules });
+    const watchCluster = flags.watchCluster ? { kubeConfig: loadKubeConfig({ file: flags.kubeconfig, context: flags.context, inCluster: flags.inCluster }) } : undefined;
+    server = await startServer({ config: serveConfig(flags, process.env), rulesDir: flags.rules, watchCluster });
   } catch (error) {
     process.stderr.write(`vigil serve: ${(error as Error).message}\n`);
     return EXIT_USAGE;

@@ -43,8 +43,12 @@ export function workloadFromAudit(event: K8sAuditEvent, ctx: DetectionContext): 
   return { object, spec, containers: containersOf(spec), before, beforeContainers: containersOf(podSpecOf(before)), entities };
 }
 
-/** A workload as it stands in a snapshot or watch event. */
-export function workloadFromObject(event: K8sObjectEvent): WorkloadChange | undefined {
+/**
+ * A workload as it stands in a snapshot or watch event, with the object as the inventory knew it
+ * before (a watch's update, a re-list, or a snapshot scanned again with --state): what it already
+ * had is not new.
+ */
+export function workloadFromObject(event: K8sObjectEvent, ctx: DetectionContext): WorkloadChange | undefined {
   if (event.change === 'deleted') return undefined;
   const spec = podSpecOf(event.object);
   if (!spec) return undefined;
@@ -55,7 +59,8 @@ export function workloadFromObject(event: K8sObjectEvent): WorkloadChange | unde
     resource: { kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name },
   };
   if (object.kind === 'Pod') entities.pod = object.metadata.name;
-  return { object, spec, containers: containersOf(spec), beforeContainers: [], entities };
+  const before = object.metadata.name ? ctx.inventory.get(object.kind, object.metadata.namespace, object.metadata.name) : undefined;
+  return { object, spec, containers: containersOf(spec), before, beforeContainers: containersOf(podSpecOf(before)), entities };
 }
 
 /**
@@ -68,7 +73,7 @@ const changes = new WeakMap<K8sAuditEvent | K8sObjectEvent, WorkloadChange | nul
 export function workloadChange(event: K8sAuditEvent | K8sObjectEvent, ctx: DetectionContext): WorkloadChange | undefined {
   let change = changes.get(event);
   if (change === undefined) {
-    change = (event.kind === 'k8s.audit' ? workloadFromAudit(event, ctx) : workloadFromObject(event)) ?? null;
+    change = (event.kind === 'k8s.audit' ? workloadFromAudit(event, ctx) : workloadFromObject(event, ctx)) ?? null;
     changes.set(event, change);
   }
   return change ?? undefined;
