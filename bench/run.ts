@@ -15,6 +15,7 @@ import { benchIngest, formatIngest } from './ingest.js';
 import { benchLinuxAudit } from './linux-audit.js';
 import { benchNodeDetections } from './node-detections.js';
 import { benchProcfs } from './procfs.js';
+import { benchRules } from './rules.js';
 import { benchTetragon } from './tetragon.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -72,6 +73,13 @@ try {
     const r = await bench();
     console.log(`${r.name.padEnd(40)} ${String(r.eventsPerSecond).padStart(12)}   (${r.events} events)`);
   }
+
+  console.log('');
+  const rules = await benchRules();
+  console.log('user rules on a node exec stream, all built-in detections     events/s');
+  console.log(`  no user rule                                           ${String(rules.none).padStart(9)}`);
+  console.log(`  100 user rules on other kinds                          ${String(rules.otherKinds).padStart(9)} (${((rules.otherKinds / rules.none) * 100).toFixed(0)}%)`);
+  console.log(`  100 user rules on process.exec                         ${String(rules.sameKind).padStart(9)} (${((rules.sameKind / rules.none) * 100).toFixed(0)}%)`);
 
   console.log('');
   console.log('/proc sampler: short-lived processes missed');
