@@ -70,7 +70,7 @@ function devTcpShell(commands: readonly SimpleCommand[], script: string): Hit | 
   if (!target || isLoopback(target.split(':')[0]!)) return undefined;
   const interactive = commands.some((c) => SHELL_NAMES.has(commandName(c.words)) && c.words.some((w) => w === '-i' || w === '-li' || w === '-il'));
   const readsSocket = INPUT_FROM_SOCKET.some((r) => script.includes(r));
-  return interactive || readsSocket ? { form: '/dev/tcp redirection', target } : undefined;
+  return interactive || readsSocket ? { form: script.includes('/dev/udp/') ? '/dev/udp redirection' : '/dev/tcp redirection', target } : undefined;
 }
 
 function netcatExec(command: SimpleCommand): Hit | undefined {
