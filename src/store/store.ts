@@ -102,6 +102,9 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** `statusChange.by` of an alert a suppression rule dismissed: this prefix, then the rule's id. */
+export const SUPPRESSION_PREFIX = 'suppression:';
+
 export type TransitionResult = { outcome: 'done'; alert: StoredAlert } | { outcome: 'conflict'; alert: StoredAlert } | { outcome: 'missing' };
 
 export class InvalidCursorError extends Error {
