@@ -88,7 +88,9 @@ export class AlertAggregator {
    * matched), a new alert is raised already dismissed, so it is kept and counted, not lost.
    */
   add(entry: CatalogEntry, summary: string, finding: Finding, event: VigilEvent, dismissal?: StatusChange): void {
-    const key = `${entry.type}|${finding.key ?? defaultKey(finding.entities)}`;
+    // A detection's own key names things inside one cluster: the same key in two clusters is two
+    // alerts (the default key starts with the cluster already).
+    const key = `${entry.type}|${finding.key === undefined ? defaultKey(finding.entities) : `${event.cluster ?? ''}|${finding.key}`}`;
     const seenKey = `${key}|${event.id}`;
     if (this.seen.has(seenKey)) return;
     this.seen.set(seenKey, true);
