@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../util/version.js';
 import { registerAgent } from './commands/agent.js';
 import { registerRules } from './commands/rules.js';
+import { registerScale } from './commands/scale.js';
 import { registerScan } from './commands/scan.js';
 import { registerTestAlert } from './commands/test-alert.js';
 
@@ -29,6 +30,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerRules(program, setExit);
   registerAgent(program, setExit);
   registerTestAlert(program, setExit);
+  registerScale(program, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
