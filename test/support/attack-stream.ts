@@ -16,14 +16,23 @@ import { originText } from '../../src/sources/format.js';
 import { FORMATS } from '../../src/sources/registry.js';
 import { packageRoot } from '../../src/util/paths.js';
 
+/** One recorded line: its format, its text, and the event it decodes to for its cluster. */
+export interface AttackRecord {
+  cluster: string;
+  format: string;
+  line: string;
+  event: VigilEvent;
+}
+
 /** Decodes a fixture with the format that recognises it best (audit events or Vigil's own lines). */
-function decode(file: string, cluster: string): VigilEvent[] {
+function decode(file: string, cluster: string): AttackRecord[] {
   const text = readFileSync(file, 'utf8');
   const format = [...FORMATS].sort((a, b) => b.sniff(text.slice(0, 65536)) - a.sniff(text.slice(0, 65536)))[0]!;
-  const events: VigilEvent[] = [];
+  const events: AttackRecord[] = [];
+  let current = '';
   const decoder = format.open(
     {
-      event: (e) => events.push(e),
+      event: (e) => events.push({ cluster, format: format.name, line: current, event: e }),
       issue: (i) => {
         throw new Error(`${originText(i.origin)}: ${i.reason}`);
       },
@@ -32,13 +41,16 @@ function decode(file: string, cluster: string): VigilEvent[] {
   );
   text
     .split('\n')
-    .forEach((line, i) => line.trim() && decoder.line(line, { file, line: i + 1 }));
+    .forEach((line, i) => {
+      current = line;
+      if (line.trim()) decoder.line(line, { file, line: i + 1 });
+    });
   decoder.end();
   return events;
 }
 
-/** `clusters` clusters, interleaved round-robin, each cluster's events in time order. */
-export function attackStream(clusters: number): VigilEvent[] {
+/** `clusters` clusters' records, each cluster's in time order (one list per cluster). */
+export function attackRecords(clusters: number): AttackRecord[][] {
   const dir = join(packageRoot(), 'src', 'detections', 'control-plane');
   const files = readdirSync(dir)
     .filter((f) => /\.(context|positive)\.jsonl$/.test(f))
@@ -46,10 +58,34 @@ export function attackStream(clusters: number): VigilEvent[] {
     .sort((a, b) => Number(a.includes('.positive.')) - Number(b.includes('.positive.')) || a.localeCompare(b));
   const perCluster = Array.from({ length: clusters }, (_, c) => {
     const name = `cluster-${String(c).padStart(3, '0')}`;
-    return files.flatMap((f) => decode(join(dir, f), name)).sort((a, b) => a.time - b.time);
+    return files.flatMap((f) => decode(join(dir, f), name)).sort((a, b) => a.event.time - b.event.time);
   });
+  return perCluster;
+}
+
+/** `clusters` clusters, interleaved round-robin, each cluster's events in time order. */
+export function attackStream(clusters: number): VigilEvent[] {
+  const perCluster = attackRecords(clusters);
   const out: VigilEvent[] = [];
-  for (let i = 0; perCluster.some((events) => i < events.length); i++) for (const events of perCluster) if (i < events.length) out.push(events[i]!);
+  for (let i = 0; perCluster.some((records) => i < records.length); i++) for (const records of perCluster) if (i < records.length) out.push(records[i]!.event);
+  return out;
+}
+
+/**
+ * Request bodies as receivers get them: runs of up to `size` lines of one cluster and format,
+ * clusters taking turns. Their events in this order are what the bus holds.
+ */
+export function attackBatches(clusters: number, size: number): AttackRecord[][] {
+  const perCluster = attackRecords(clusters);
+  const next = perCluster.map(() => 0);
+  const out: AttackRecord[][] = [];
+  while (perCluster.some((records, c) => next[c]! < records.length)) {
+    perCluster.forEach((records, c) => {
+      const batch: AttackRecord[] = [];
+      while (batch.length < size && next[c]! < records.length && (!batch.length || records[next[c]!]!.format === batch[0]!.format)) batch.push(records[next[c]!++]!);
+      if (batch.length) out.push(batch);
+    });
+  }
   return out;
 }
 
