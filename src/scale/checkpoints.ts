@@ -12,10 +12,16 @@ import { MemoryState } from '../engine/state/store.js';
 import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import type { StoredAlert } from '../store/store.js';
 
+/** The aggregation part of a checkpoint: the aggregator and each cluster's newest event time. */
+export interface AggregationCheckpoint {
+  aggregator: AggregatorSnapshot;
+  watermarks: [string, number][];
+}
+
 export interface Restored {
   /** Last bus position applied (0: none). */
   seq: number;
-  aggregator?: AggregatorSnapshot;
+  aggregation?: AggregationCheckpoint;
   state: MemoryState;
 }
 
@@ -68,12 +74,12 @@ export class PostgresCheckpoints {
       if (!row) return undefined;
       const state = new MemoryState();
       const rows = await client.query<{ cluster: string; tbl: string; key: string; value: string }>(
-        'SELECT cluster, tbl, key, value FROM partition_state WHERE partition = $1',
+        'SELECT cluster, tbl, key, value FROM partition_state WHERE partition = $1 ORDER BY cluster, tbl, ord',
         [partition],
       );
       for (const r of rows.rows) state.table(r.cluster, r.tbl).set(r.key, JSON.parse(r.value));
       for (const { table } of state.allTables()) table.dirty = false;
-      return { seq: Number(row.seq), aggregator: row.aggregator ? (JSON.parse(row.aggregator) as AggregatorSnapshot) : undefined, state };
+      return { seq: Number(row.seq), aggregation: row.aggregator ? (JSON.parse(row.aggregator) as AggregationCheckpoint) : undefined, state };
     });
   }
 
@@ -87,8 +93,8 @@ export class PostgresCheckpoints {
         await client.query('DELETE FROM partition_state WHERE cluster = $1 AND tbl = $2', [t.cluster, t.table]);
         if (!t.rows.length) continue;
         await client.query(
-          `INSERT INTO partition_state (partition, cluster, tbl, key, value)
-           SELECT $1, $2, $3, k, v FROM unnest($4::text[], $5::text[]) AS r(k, v)`,
+          `INSERT INTO partition_state (partition, cluster, tbl, key, value, ord)
+           SELECT $1, $2, $3, k, v, ord FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS r(k, v, ord)`,
           [partition, t.cluster, t.table, t.rows.map((r) => r[0]), t.rows.map((r) => r[1])],
         );
       }

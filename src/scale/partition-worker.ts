@@ -7,15 +7,17 @@
  * never re-applied, and alert ids are deterministic, so a replay after a crash rewrites the same
  * alerts with the same counts.
  *
- * Aggregation windows close by event time — `lateMs` behind the partition's newest event — not by
- * the wall clock, so a replay closes them where the first run did (only an event arriving more
- * than `lateMs` out of order could aggregate differently depending on when checkpoints fell).
+ * Aggregation windows close by event time, not by the wall clock: once every cluster of the
+ * partition has events `lateMs` past a window's end (the slowest cluster's newest event time,
+ * checkpointed too), so a replay closes windows where the first run did. Only an event more than
+ * `lateMs` out of order within its cluster could aggregate differently depending on when
+ * checkpoints fell. A silent cluster holds windows open; the aggregator's own bound still applies.
  */
 import type { Alert } from '../alerts/alert.js';
 import type { BusMessage, BusSubscription, EventBus, Lease } from '../bus/bus.js';
-import type { Engine } from '../engine/engine.js';
+import { DEFAULT_CLUSTER, type Engine } from '../engine/engine.js';
 import type { MemoryState } from '../engine/state/store.js';
-import { takeDirtyState, type PostgresCheckpoints } from './checkpoints.js';
+import { takeDirtyState, type AggregationCheckpoint, type PostgresCheckpoints } from './checkpoints.js';
 
 export interface WorkerStats {
   events: number;
@@ -55,7 +57,8 @@ export class PartitionWorker {
   private last: BusMessage | undefined;
   private applied: number;
   private committed: number;
-  private watermark = 0;
+  /** Newest event time per cluster of the partition. */
+  private readonly watermarks = new Map<string, number>();
   private uncommitted = 0;
   private failed = false;
 
@@ -75,8 +78,9 @@ export class PartitionWorker {
     const restored = await options.checkpoints.claim(options.partition, options.lease.epoch);
     if (!restored) return undefined;
     const worker = new PartitionWorker(options, restored.state, restored.seq);
-    if (restored.aggregator) {
-      worker.engine.aggregator.restore(restored.aggregator);
+    if (restored.aggregation) {
+      worker.engine.aggregator.restore(restored.aggregation.aggregator);
+      for (const [cluster, time] of restored.aggregation.watermarks) worker.watermarks.set(cluster, time);
       for (const alert of worker.engine.aggregator.openAlerts()) worker.written.set(alert.id, version(alert));
     }
     worker.subscription = await options.bus.subscribe(options.partition, restored.seq);
@@ -106,7 +110,8 @@ export class PartitionWorker {
         this.applied = message.seq;
         this.last = message;
         this.stats.events++;
-        if (message.event.time > this.watermark) this.watermark = message.event.time;
+        const cluster = message.event.cluster ?? DEFAULT_CLUSTER;
+        if (message.event.time > (this.watermarks.get(cluster) ?? -Infinity)) this.watermarks.set(cluster, message.event.time);
         if (++this.uncommitted >= this.options.commitEvery) await this.commit();
       }
     } catch (error) {
@@ -128,7 +133,9 @@ export class PartitionWorker {
   commit(): Promise<void> {
     if (this.failed || this.applied === this.committed) return this.chain;
     const aggregator = this.engine.aggregator;
-    aggregator.expire(this.watermark - (this.options.lateMs ?? 3_600_000));
+    let slowest = Infinity;
+    for (const time of this.watermarks.values()) if (time < slowest) slowest = time;
+    if (this.watermarks.size) aggregator.expire(slowest - (this.options.lateMs ?? 3_600_000));
     const alerts = new Map(this.raised);
     this.raised = new Map();
     const open = new Set<string>();
@@ -148,7 +155,7 @@ export class PartitionWorker {
       // Copies: the engine keeps changing open alerts while the write is in flight.
       alerts: JSON.parse(JSON.stringify([...alerts.values()])) as Alert[],
       state: takeDirtyState(this.state),
-      aggregator: JSON.stringify(aggregator.snapshot()),
+      aggregator: JSON.stringify({ aggregator: aggregator.snapshot(), watermarks: [...this.watermarks] } satisfies AggregationCheckpoint),
     };
     this.uncommitted = 0;
     this.chain = this.chain.then(async () => {

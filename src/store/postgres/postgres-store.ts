@@ -39,13 +39,14 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX alerts_suppressed_by ON alerts (suppressed_by) WHERE suppressed_by IS NOT NULL;
    CREATE TABLE suppressions (id TEXT PRIMARY KEY, created_by TEXT NOT NULL, created_at TEXT NOT NULL, spec TEXT NOT NULL);`,
   // Partition checkpoints: the last bus sequence applied, the owner's fencing epoch, and the
-  // aggregator; learned state rows per cluster, tagged with their partition so one load fetches it.
+  // aggregator; learned state rows per cluster, tagged with their partition so one load fetches it,
+  // in their table's order (which entries a bounded table forgets first depends on it).
   `CREATE TABLE partition_checkpoints (
      partition INTEGER PRIMARY KEY, epoch BIGINT NOT NULL, seq BIGINT NOT NULL,
      aggregator TEXT, updated_at TEXT NOT NULL);
    CREATE TABLE partition_state (
      partition INTEGER NOT NULL, cluster TEXT NOT NULL, tbl TEXT NOT NULL, key TEXT NOT NULL,
-     value TEXT NOT NULL, PRIMARY KEY (cluster, tbl, key));
+     value TEXT NOT NULL, ord INTEGER NOT NULL, PRIMARY KEY (cluster, tbl, key));
    CREATE INDEX partition_state_partition ON partition_state (partition);`,
 ];
 
