@@ -23,11 +23,22 @@ export interface AggregatorOptions {
   onClose?: (alert: Alert) => void;
 }
 
-interface OpenAlert {
+export interface OpenAlert {
   alert: Alert;
   firstMs: number;
   lastMs: number;
   windowEndMs: number;
+}
+
+/**
+ * What a checkpoint keeps so that an analyser resuming a partition aggregates exactly as if it had
+ * not stopped: the open alerts, and the evidence already counted (else a stage of a request seen
+ * before the checkpoint counts again after it). Plain JSON.
+ */
+export interface AggregatorSnapshot {
+  open: [string, OpenAlert][];
+  seen: string[];
+  raised: number;
 }
 
 const MAX_FACT_CHARS = 200;
@@ -82,7 +93,9 @@ export class AlertAggregator {
    * matched), a new alert is raised already dismissed, so it is kept and counted, not lost.
    */
   add(entry: CatalogEntry, summary: string, finding: Finding, event: VigilEvent, dismissal?: StatusChange): void {
-    const key = `${entry.type}|${finding.key ?? defaultKey(finding.entities)}`;
+    // A detection's own key names things inside one cluster: the same key in two clusters is two
+    // alerts (the default key starts with the cluster already).
+    const key = `${entry.type}|${finding.key === undefined ? defaultKey(finding.entities) : `${event.cluster ?? ''}|${finding.key}`}`;
     const seenKey = `${key}|${event.id}`;
     if (this.seen.has(seenKey)) return;
     this.seen.set(seenKey, true);
@@ -151,6 +164,24 @@ export class AlertAggregator {
   /** Closes windows that ended before `nowMs` (event time), for live use. */
   expire(nowMs: number): void {
     for (const [key, open] of this.open) if (open.windowEndMs < nowMs) this.close(key, open);
+  }
+
+  /** The alerts still open (their counts so far), for a store that shows live counts. */
+  openAlerts(): IterableIterator<Alert> {
+    return [...this.open.values()].map((o) => o.alert).values();
+  }
+
+  snapshot(): AggregatorSnapshot {
+    return { open: [...this.open], seen: [...this.seen.keys()], raised: this.raised };
+  }
+
+  /** Replaces this aggregator's open alerts and counted evidence with a snapshot's. */
+  restore(snapshot: AggregatorSnapshot): void {
+    this.open.clear();
+    for (const [key, open] of snapshot.open) this.open.set(key, open);
+    this.seen.clear();
+    for (const key of snapshot.seen) this.seen.set(key, true);
+    this.raised = snapshot.raised;
   }
 
   /** Closes every open alert (end of input). */

@@ -8,6 +8,7 @@ import { VERSION } from '../util/version.js';
 import { registerAgent } from './commands/agent.js';
 import { registerDemo } from './commands/demo.js';
 import { registerRules } from './commands/rules.js';
+import { registerScale } from './commands/scale.js';
 import { registerScan } from './commands/scan.js';
 import { registerServe } from './commands/serve.js';
 import { registerTestAlert } from './commands/test-alert.js';
@@ -33,6 +34,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerTestAlert(program, setExit);
   registerServe(program, setExit);
   registerDemo(program, setExit);
+  registerScale(program, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {

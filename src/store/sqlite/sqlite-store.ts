@@ -8,9 +8,8 @@
 import Database from 'better-sqlite3';
 import type { AlertStatus } from '../../alerts/alert.js';
 import { exceptionSchema } from '../../alerts/exceptions.js';
+import { bodyOf, decodeCursor, encodeCursor, fromRow, suppressedBy, type AlertRow } from '../rows.js';
 import {
-  InvalidCursorError,
-  SUPPRESSION_PREFIX,
   type AlertFilter,
   type AlertPage,
   type PendingBatch,
@@ -39,47 +38,10 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE suppressions (id TEXT PRIMARY KEY, created_by TEXT NOT NULL, created_at TEXT NOT NULL, spec TEXT NOT NULL);`,
 ];
 
-interface AlertRow {
-  seq: number;
-  status: AlertStatus;
-  status_change: string | null;
-  body: string;
-}
-
 interface PendingWrite {
   batch: SpoolBatch;
   resolve: (id: number) => void;
   reject: (error: Error) => void;
-}
-
-function encodeCursor(seq: number): string {
-  return Buffer.from(`seq:${seq}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const match = /^seq:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw new InvalidCursorError();
-  return Number(match[1]);
-}
-
-function fromRow(row: AlertRow): StoredAlert {
-  const alert = JSON.parse(row.body) as StoredAlert;
-  alert.status = row.status;
-  if (row.status_change) alert.statusChange = JSON.parse(row.status_change) as StatusChange;
-  return alert;
-}
-
-/**
- * The alert as raised. Its status and status change live in their own columns (operators own
- * them); `status` stays in the body only to keep the contract's field order when read back.
- */
-function bodyOf(alert: StoredAlert): string {
-  const { statusChange: _change, ...rest } = alert;
-  return JSON.stringify(rest);
-}
-
-function suppressedBy(change: StatusChange | undefined): string | null {
-  return change?.by.startsWith(SUPPRESSION_PREFIX) ? change.by.slice(SUPPRESSION_PREFIX.length) : null;
 }
 
 export class SqliteStore implements Store {
