@@ -24,7 +24,7 @@ function vigil(args: string[], env: Record<string, string> = {}) {
 test('serve refuses what it cannot do safely, with exit 2 and a clear message', () => {
   const dataDir = join(dir, 'refused');
   const cases: [string[], RegExp][] = [
-    [['--store', 'postgres://vigil@db/vigil', '--token', 'x'.repeat(20)], /postgres:\/\/… is not available yet/],
+    [['--store', 'postgres://vigil@db.invalid/vigil', '--token', 'x'.repeat(20)], /store: postgres postgres:\/\/vigil@db.invalid\/vigil: getaddrinfo/],
     [['--no-auth', '--listen', '0.0.0.0:0'], /--no-auth is only allowed when listening on loopback, not on 0\.0\.0\.0/],
     [[], /a token is required/],
     [['--token', 'short'], /at least 16 characters/],

@@ -27,6 +27,8 @@ export interface AnalyserOptions {
   commitEvery?: number;
   /** …or this often (ms, default 1000). */
   commitMs?: number;
+  /** How far out of order (event time) an event may come and still join its window (default 1 h). */
+  lateMs?: number;
   log?: (message: string) => void;
 }
 
@@ -114,6 +116,7 @@ export class Analyser {
         makeEngine: this.options.makeEngine,
         commitEvery: this.options.commitEvery ?? 5000,
         commitMs: this.options.commitMs ?? 1000,
+        lateMs: this.options.lateMs,
         onFailed: (error) => {
           this.log(`partition ${partition} stopped: ${error.message}`);
           const failed = this.workers.get(partition);

@@ -58,7 +58,12 @@ export function attackRecords(clusters: number): AttackRecord[][] {
     .sort((a, b) => Number(a.includes('.positive.')) - Number(b.includes('.positive.')) || a.localeCompare(b));
   const perCluster = Array.from({ length: clusters }, (_, c) => {
     const name = `cluster-${String(c).padStart(3, '0')}`;
-    return files.flatMap((f) => decode(join(dir, f), name)).sort((a, b) => a.event.time - b.event.time);
+    // The API server's audit events only: cloud activity fixtures (K8S_AbnormalMiActivity) are
+    // another delivery path, not what a webhook receiver is sent.
+    return files
+      .flatMap((f) => decode(join(dir, f), name))
+      .filter((r) => r.format === 'k8s-audit')
+      .sort((a, b) => a.event.time - b.event.time);
   });
   return perCluster;
 }
