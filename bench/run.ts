@@ -16,6 +16,7 @@ import { benchLinuxAudit } from './linux-audit.js';
 import { benchNodeDetections } from './node-detections.js';
 import { benchProcfs } from './procfs.js';
 import { benchRules } from './rules.js';
+import { benchScale } from './scale.js';
 import { benchTetragon } from './tetragon.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -85,6 +86,17 @@ try {
   console.log('/proc sampler: short-lived processes missed');
   for (const r of await benchProcfs()) {
     console.log(`${r.name.padEnd(52)} missed ${(100 * r.missedFraction).toFixed(1)}% (${r.seen}/${r.spawned} seen), sample ${r.meanSampleMs.toFixed(2)} ms mean`);
+  }
+
+  console.log('');
+  console.log('several analysers (receiver → NATS JetStream → analysers → PostgreSQL)');
+  console.log('analysers   events   publish ev/s   end-to-end ev/s   peak RSS per analyser (MiB)');
+  try {
+    for (const r of await benchScale()) {
+      console.log(`${String(r.analysers).padStart(9)} ${String(r.events).padStart(8)} ${String(r.publishPerSecond).padStart(14)} ${String(r.endToEndPerSecond).padStart(17)}   ${r.analyserPeakRssMiB.join(', ')}`);
+    }
+  } catch (error) {
+    console.log(`not run: ${(error as Error).message}`);
   }
 
   if (process.env.VIGIL_BENCH_LIVE !== '0') {
