@@ -80,7 +80,7 @@ export async function benchLinuxAudit(): Promise<{ name: string; events: number;
     decoder.end();
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     if (issues > 0) throw new Error(`benchmark stream produced ${issues} decode issues`);
-    return { name: `linux-audit decode (${records} records)`, events, seconds, eventsPerSecond: events / seconds };
+    return { name: `linux-audit decode (${records} records)`, events, seconds, eventsPerSecond: Math.round(events / seconds) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
