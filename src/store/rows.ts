@@ -44,3 +44,23 @@ export function bodyOf(alert: StoredAlert): string {
 export function suppressedBy(change: StatusChange | undefined): string | null {
   return change?.by.startsWith(SUPPRESSION_PREFIX) ? change.by.slice(SUPPRESSION_PREFIX.length) : null;
 }
+
+/**
+ * The columns of a new alert row, in the order both stores' inserts take them: id, type,
+ * severity, namespace, status, status change, suppressed by, first seen, last seen, body.
+ */
+export function insertValues(alert: StoredAlert): (string | null)[] {
+  const change = alert.statusChange;
+  return [
+    alert.id,
+    alert.type,
+    alert.severity,
+    alert.entities.namespace ?? null,
+    alert.status,
+    change ? JSON.stringify(change) : null,
+    suppressedBy(change),
+    alert.firstSeen,
+    alert.lastSeen,
+    bodyOf(alert),
+  ];
+}

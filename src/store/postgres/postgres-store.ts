@@ -10,7 +10,7 @@
 import pg from 'pg';
 import type { AlertStatus } from '../../alerts/alert.js';
 import { exceptionSchema } from '../../alerts/exceptions.js';
-import { bodyOf, decodeCursor, encodeCursor, fromRow, suppressedBy, type AlertRow } from '../rows.js';
+import { decodeCursor, encodeCursor, fromRow, insertValues, type AlertRow } from '../rows.js';
 import type {
   AlertFilter,
   AlertPage,
@@ -186,22 +186,7 @@ export class PostgresStore implements Store {
     const byId = new Map<string, StoredAlert>();
     for (const alert of alerts) byId.set(alert.id, alert);
     const cols: (string | null)[][] = [[], [], [], [], [], [], [], [], [], []];
-    for (const alert of byId.values()) {
-      const change = alert.statusChange;
-      const row = [
-        alert.id,
-        alert.type,
-        alert.severity,
-        alert.entities.namespace ?? null,
-        alert.status,
-        change ? JSON.stringify(change) : null,
-        suppressedBy(change),
-        alert.firstSeen,
-        alert.lastSeen,
-        bodyOf(alert),
-      ];
-      row.forEach((v, i) => cols[i]!.push(v));
-    }
+    for (const alert of byId.values()) insertValues(alert).forEach((v, i) => cols[i]!.push(v));
     // ORDER BY ord: new alerts get their seq in the order given, as with SQLite.
     await client.query(
       `INSERT INTO alerts (id, type, severity, namespace, status, status_change, suppressed_by, first_seen, last_seen, body)

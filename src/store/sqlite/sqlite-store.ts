@@ -8,7 +8,7 @@
 import Database from 'better-sqlite3';
 import type { AlertStatus } from '../../alerts/alert.js';
 import { exceptionSchema } from '../../alerts/exceptions.js';
-import { bodyOf, decodeCursor, encodeCursor, fromRow, suppressedBy, type AlertRow } from '../rows.js';
+import { bodyOf, decodeCursor, encodeCursor, fromRow, insertValues, type AlertRow } from '../rows.js';
 import {
   type AlertFilter,
   type AlertPage,
@@ -139,24 +139,8 @@ export class SqliteStore implements Store {
     const s = this.statements;
     this.db.transaction(() => {
       for (const alert of alerts) {
-        const body = bodyOf(alert);
-        if (s.current.get(alert.id)) {
-          s.update.run(alert.firstSeen, alert.lastSeen, body, alert.id);
-        } else {
-          const change = alert.statusChange;
-          s.insert.run(
-            alert.id,
-            alert.type,
-            alert.severity,
-            alert.entities.namespace ?? null,
-            alert.status,
-            change ? JSON.stringify(change) : null,
-            suppressedBy(change),
-            alert.firstSeen,
-            alert.lastSeen,
-            body,
-          );
-        }
+        if (s.current.get(alert.id)) s.update.run(alert.firstSeen, alert.lastSeen, bodyOf(alert), alert.id);
+        else s.insert.run(...insertValues(alert));
       }
     })();
   }
