@@ -8,7 +8,7 @@ import { ExceptionSet, type ExceptionSpec } from '../alerts/exceptions.js';
 import { loadCatalog } from '../catalog/catalog.js';
 import { loadDetections } from '../detections/registry.js';
 import type { DetectionSettings } from '../engine/detection.js';
-import { Engine } from '../engine/engine.js';
+import { Engine, type EngineOptions } from '../engine/engine.js';
 import type { MemoryState } from '../engine/state/store.js';
 import { Indicators, type IndicatorExtensions } from '../indicators/indicators.js';
 
@@ -16,6 +16,8 @@ export interface EngineConfig {
   settings?: Readonly<Record<string, DetectionSettings>>;
   exceptions?: readonly ExceptionSpec[];
   indicators?: IndicatorExtensions;
+  /** Suppression rules (vigil.yaml and the shared store): the alert is kept, dismissed. */
+  suppress?: EngineOptions['suppress'];
 }
 
 export type EngineFactory = (state: MemoryState, onAlert: (alert: Alert) => void) => Engine;
@@ -26,5 +28,5 @@ export async function partitionEngineFactory(config: EngineConfig = {}): Promise
   const indicators = new Indicators(undefined, config.indicators);
   const exceptions = new ExceptionSet(config.exceptions ?? []);
   return (state, onAlert) =>
-    new Engine({ detections, catalog, state, indicators, settings: config.settings, exceptions, aggregation: { onRaise: onAlert, onClose: onAlert } });
+    new Engine({ detections, catalog, state, indicators, settings: config.settings, exceptions, suppress: config.suppress, aggregation: { onRaise: onAlert, onClose: onAlert } });
 }

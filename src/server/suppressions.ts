@@ -37,7 +37,8 @@ export class Suppressions {
     return suppressions;
   }
 
-  private async reload(): Promise<void> {
+  /** Reads the store's rules again (an analyser picks up rules added through another's API). */
+  async reload(): Promise<void> {
     const stored = await this.store.listSuppressions();
     this.rules = [...this.configRules, ...stored.map((s): SuppressionRule => ({ ...s, source: 'api' }))];
     this.set = new ExceptionSet(this.rules.map((r) => r.spec));

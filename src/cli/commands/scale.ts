@@ -13,6 +13,7 @@ import { NatsBus } from '../../bus/nats-bus.js';
 import { loadConfig } from '../../config/config.js';
 import { Analyser } from '../../scale/analyser.js';
 import { partitionEngineFactory } from '../../scale/engine-factory.js';
+import { Suppressions } from '../../server/suppressions.js';
 import { createReceiver } from '../../scale/receiver.js';
 import { PostgresStore } from '../../store/postgres/postgres-store.js';
 import { EXIT_OK, EXIT_USAGE } from '../main.js';
@@ -92,11 +93,21 @@ export function registerScale(program: Command, setExit: (code: number) => void)
         return setExit(usage('analyse', (error as Error).message));
       }
       const id = flags.id ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
+      // The same suppression rules as the analyser API's: vigil.yaml's and the shared store's,
+      // read again now and then so rules added through any `vigil serve` on the store apply.
+      const suppressions = await Suppressions.load(store, config.suppressions);
+      const refresh = setInterval(() => void suppressions.reload().catch((e: Error) => log(`${id}: suppressions: ${e.message}`)), SUPPRESSIONS_REFRESH_MS);
+      refresh.unref();
       const analyser = new Analyser({
         id,
         bus,
         store,
-        makeEngine: await partitionEngineFactory({ settings: config.detections, exceptions: config.exceptions, indicators: config.indicators }),
+        makeEngine: await partitionEngineFactory({
+          settings: config.detections,
+          exceptions: config.exceptions,
+          indicators: config.indicators,
+          suppress: (type, entities, event) => suppressions.match(type, entities, event),
+        }),
         commitEvery: Number(flags.commitEvery),
         commitMs: Number(flags.commitMs),
         log: (m) => log(`${id}: ${m}`),
@@ -104,12 +115,15 @@ export function registerScale(program: Command, setExit: (code: number) => void)
       await analyser.start();
       log(`vigil analyse ${id}: ${bus.partitions} partitions on ${bus.description}, alerts to ${store.description}`);
       await untilSignal();
+      clearInterval(refresh);
       await analyser.stop();
       await bus.close();
       await store.close();
       setExit(EXIT_OK);
     });
 }
+
+const SUPPRESSIONS_REFRESH_MS = 30_000;
 
 function usage(command: string, message: string): number {
   process.stderr.write(`vigil ${command}: ${message}\n`);
