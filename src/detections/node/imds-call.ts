@@ -41,7 +41,8 @@ export default defineDetection({
     const paths = list.entries;
     const hosts = hostsOf(list);
     const commands = commandsOf(event.process);
-    for (const [index, c] of commands.entries()) {
+    for (let index = 0; index < commands.length; index++) {
+      const c = commands[index]!;
       // A shell's own line repeats its script, whose commands follow one by one.
       if (index === 0 && commands.length > 1) continue;
       const client = commandName(c.words);

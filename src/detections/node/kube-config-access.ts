@@ -43,8 +43,12 @@ function allowedAs(entry: IndicatorEntry | undefined, event: NodeEvent): boolean
 }
 
 function fromExec(event: ProcessExecEvent, ctx: DetectionContext): Finding | undefined {
-  for (const inv of invocationsOf(event.process)) {
-    const file = contentPathsIn(inv, event.process.cwd, (p) => inPathList(p, ctx.indicators, LIST), ctx.indicators.list(LIST).values)[0];
+  const invocations = invocationsOf(event.process);
+  if (!invocations.length) return undefined;
+  const listed = (p: string) => inPathList(p, ctx.indicators, LIST);
+  const literals = ctx.indicators.list(LIST).values;
+  for (const inv of invocations) {
+    const file = contentPathsIn(inv, event.process.cwd, listed, literals)[0];
     if (file) return nodeFinding(event, { file, how: `named by ${inv.program || 'a redirection'}` }, file, file);
   }
   return undefined;

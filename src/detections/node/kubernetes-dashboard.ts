@@ -50,7 +50,8 @@ export default defineDetection({
     const commands = commandsOf(event.process);
     // read from the inventory only when a command is an HTTP client
     let ips: Set<string> | undefined;
-    for (const [index, c] of commands.entries()) {
+    for (let index = 0; index < commands.length; index++) {
+      const c = commands[index]!;
       if (index === 0 && commands.length > 1) continue;
       const client = commandName(c.words);
       if (!isHttpClient(client)) continue;

@@ -409,6 +409,8 @@ export function hasFlag(args: readonly string[], letter: string, long: readonly 
  * /host/etc/shadow is access to the node's /etc/shadow.
  */
 const HOST_ROOT_PREFIXES = ['/host', '/hostfs', '/host-root', '/hostroot', '/host_root', '/rootfs', '/node', '/node-root', '/mnt/host', '/mnt/root', '/proc/1/root', '/proc/self/root'];
+/** HOST_ROOT_PREFIXES with their trailing slash, built once. */
+const HOST_ROOT_DIRS = HOST_ROOT_PREFIXES.map((p) => ({ prefix: p, dir: p + '/' }));
 const TOP_LEVEL = new Set(['etc', 'var', 'usr', 'home', 'root', 'bin', 'sbin', 'lib', 'lib64', 'tmp', 'opt', 'run', 'srv', 'boot']);
 
 export interface NormalPath {
@@ -416,6 +418,12 @@ export interface NormalPath {
   path: string;
   /** The host-root prefix that was removed ('/host'), if any. */
   mount?: string;
+}
+
+/** The path segment starting at `from`: up to the next '/' or the end. */
+function firstSegment(path: string, from: number): string {
+  const end = path.indexOf('/', from);
+  return end < 0 ? path.slice(from) : path.slice(from, end);
 }
 
 /** Resolve a path as the kernel would (relative to cwd), then strip a host-root mount prefix. */
@@ -447,8 +455,8 @@ export function normalizePath(raw: string, cwd?: string): NormalPath {
     mount = joined.slice(0, cut);
     joined = joined.slice(cut);
   } else {
-    for (const prefix of HOST_ROOT_PREFIXES) {
-      if (joined.startsWith(prefix + '/') && TOP_LEVEL.has(joined.slice(prefix.length + 1).split('/')[0]!)) {
+    for (const { prefix, dir } of HOST_ROOT_DIRS) {
+      if (joined.startsWith(dir) && TOP_LEVEL.has(firstSegment(joined, dir.length))) {
         mount = prefix;
         joined = joined.slice(prefix.length);
         break;
