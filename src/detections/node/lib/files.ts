@@ -671,14 +671,19 @@ export function subcommandOf(args: readonly string[], candidates: readonly strin
 interface PathList {
   exact: ReadonlySet<string>;
   dirs: ReadonlySet<string>;
+  /** The dirs when they are few: testing each is cheaper than cutting the path at every '/'. */
+  fewDirs: readonly string[] | undefined;
 }
+
+const FEW_DIRS = 8;
 
 const pathLists = new WeakMap<IndicatorList, PathList>();
 
 function pathListOf(list: IndicatorList): PathList {
   let compiled = pathLists.get(list);
   if (!compiled) {
-    compiled = { exact: new Set(list.entries.map((e) => e.value)), dirs: new Set(list.entries.filter((e) => e.match === 'dir').map((e) => e.value)) };
+    const dirs = new Set(list.entries.filter((e) => e.match === 'dir').map((e) => e.value));
+    compiled = { exact: new Set(list.entries.map((e) => e.value)), dirs, fewDirs: dirs.size <= FEW_DIRS ? [...dirs] : undefined };
     pathLists.set(list, compiled);
   }
   return compiled;
@@ -686,9 +691,11 @@ function pathListOf(list: IndicatorList): PathList {
 
 /** A file in a path list (data/indicators entries with `match: dir` cover the tree below). */
 export function inPathList(path: string, indicators: Indicators, list: string): boolean {
-  const { exact, dirs } = pathListOf(indicators.list(list));
+  const { exact, dirs, fewDirs } = pathListOf(indicators.list(list));
   if (exact.has(path)) return true;
   if (!dirs.size) return false;
+  // D covers PATH when PATH starts with D and has a '/' right after it (values are never empty)
+  if (fewDirs) return fewDirs.some((d) => path.charCodeAt(d.length) === 47 && path.startsWith(d));
   // a dir entry D covers PATH when PATH starts with D + '/': try each '/' of PATH as that one
   for (let slash = path.indexOf('/', 1); slash >= 0; slash = path.indexOf('/', slash + 1)) {
     if (dirs.has(path.slice(0, slash))) return true;
