@@ -188,9 +188,9 @@ export function wrappersOf(words: readonly string[]): readonly string[] {
 
 interface Unwrapped {
   start: number;
-  wrappers: string[];
-  /** The words from the program on. */
-  real: string[];
+  wrappers: readonly string[];
+  /** The words from the program on (the words themselves when nothing was skipped). */
+  real: readonly string[];
   /** commandName(): the file name of real[0], '' when there is none. */
   name: string;
 }
@@ -204,12 +204,15 @@ function unwrapped(words: readonly string[]): Unwrapped {
 
 function readUnwrapped(words: readonly string[]): Unwrapped {
   const { start, wrappers } = wrapperSpan(words);
-  const real = words.slice(start);
+  const real = start === 0 ? words : words.slice(start);
   return { start, wrappers, real, name: real.length ? basename(real[0]!) : '' };
 }
 
-function wrapperSpan(words: readonly string[]): { start: number; wrappers: string[] } {
-  const wrappers: string[] = [];
+/** Shared by every command without wrappers (most of them): nothing to allocate. */
+const NO_WRAPPERS: readonly string[] = Object.freeze([]);
+
+function wrapperSpan(words: readonly string[]): { start: number; wrappers: readonly string[] } {
+  let wrappers: string[] | undefined;
   let i = 0;
   let lastWrapper = -1;
   for (let guard = 0; guard < 16 && i < words.length; guard++) {
@@ -220,12 +223,12 @@ function wrapperSpan(words: readonly string[]): { start: number; wrappers: strin
     }
     const name = basename(w);
     if (name === 'busybox' && i + 1 < words.length && !words[i + 1]!.startsWith('-')) {
-      wrappers.push(name);
+      (wrappers ??= []).push(name);
       i++;
       break;
     }
     if (!WRAPPERS.has(name)) break;
-    wrappers.push(name);
+    (wrappers ??= []).push(name);
     lastWrapper = i;
     i++;
     while (i < words.length && (words[i]!.startsWith('-') || (name === 'env' && isAssignment(words[i]!)))) {
@@ -235,8 +238,8 @@ function wrapperSpan(words: readonly string[]): { start: number; wrappers: strin
     }
     if (WRAPPERS_WITH_OPERAND.has(name) && i < words.length) i++;
   }
-  if (i >= words.length && lastWrapper >= 0) return { start: lastWrapper, wrappers: wrappers.slice(0, -1) };
-  return { start: Math.min(i, words.length), wrappers };
+  if (i >= words.length && lastWrapper >= 0) return { start: lastWrapper, wrappers: wrappers!.slice(0, -1) };
+  return { start: Math.min(i, words.length), wrappers: wrappers ?? NO_WRAPPERS };
 }
 
 function isAssignment(word: string): boolean {
