@@ -15,9 +15,9 @@
  */
 import { defineDetection } from '../../engine/detection.js';
 import type { IndicatorList } from '../../indicators/indicators.js';
-import { hostReferences, isHttpClient } from './lib/network.js';
+import { hostReferencesInLower, isHttpClient } from './lib/network.js';
 import { entitiesOf, placeOf } from './lib/process.js';
-import { commandName, commandsOf } from './lib/shells.js';
+import { commandName, commandsOf, lowerTextOf } from './lib/shells.js';
 
 const hostsByList = new WeakMap<IndicatorList, string[]>();
 
@@ -47,7 +47,7 @@ export default defineDetection({
       if (index === 0 && commands.length > 1) continue;
       const client = commandName(c.words);
       if (!isHttpClient(client)) continue;
-      for (const ref of hostReferences(c.text, hosts)) {
+      for (const ref of hostReferencesInLower(lowerTextOf(c), hosts)) {
         const entry = paths.find((p) => ref.path.startsWith(p.value) && Array.isArray(p.hosts) && (p.hosts as unknown[]).includes(ref.host));
         if (!entry) continue;
         return {

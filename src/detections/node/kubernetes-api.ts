@@ -15,7 +15,7 @@ import { defineDetection } from '../../engine/detection.js';
 import type { DetectionContext } from '../../engine/detection.js';
 import type { ContainerContext } from '../../events/model.js';
 import type { IndicatorList } from '../../indicators/indicators.js';
-import { isHttpClient, isKubernetesApiHost, mentionsApiServerVariable, urlsIn } from './lib/network.js';
+import { isHttpClient, isKubernetesApiHost, mentionsApiServerVariable, urlsOfCommand } from './lib/network.js';
 import { entitiesOf, lowerMatchText, placeOf } from './lib/process.js';
 import { commandName, commandsOf, lowerTextOf, unwrap } from './lib/shells.js';
 
@@ -106,7 +106,7 @@ export default defineDetection({
       if (!isHttpClient(client)) continue;
       const text = lowerTextOf(c);
       const bearer = text.includes('authorization: bearer') || text.includes('authorization:bearer') || text.includes('--oauth2-bearer');
-      const urls = urlsIn(text);
+      const urls = urlsOfCommand(c);
       if (clusterIp === null) clusterIp = apiServerIp(ctx);
       const api = urls.find((u) => isKubernetesApiHost(u.host) || u.host === clusterIp || (bearer && (u.path.startsWith('/api/') || u.path.startsWith('/apis/') || u.path === '/api' || u.path === '/apis')));
       const viaVariable = mentionsApiServerVariable(text);
