@@ -361,7 +361,7 @@ function readInvocations(process: ProcessInfo): Invocation[] {
 }
 
 /** Arguments that are not options (after `--` everything is positional). */
-export function positionals(args: readonly string[], optionsWithValue: ReadonlySet<string> = new Set()): string[] {
+export function positionals(args: readonly string[], optionsWithValue: ReadonlySet<string> = NO_OPTIONS): string[] {
   const out: string[] = [];
   let optionsDone = false;
   for (let i = 0; i < args.length; i++) {
@@ -638,6 +638,9 @@ export function nodeFinding(event: NodeEvent, facts: Record<string, string | num
   if (file) entities.file = file;
   return { entities, facts: { place: placeOf(event), process: processText(event.process), ...facts }, key: `${placeKey(event)}|${key}` };
 }
+
+/** The default of positionals(): no option takes a value (one shared set, not one per call). */
+const NO_OPTIONS: ReadonlySet<string> = new Set();
 
 /** Options of container/build CLIs that take a value before the subcommand (docker -H X run…). */
 const GLOBAL_OPTIONS_WITH_VALUE = new Set(['-H', '--host', '-c', '--context', '--config', '-l', '--log-level', '-n', '--namespace', '-a', '--address', '--kubeconfig', '--connection', '--url', '--root', '--runroot', '--storage-driver', '--tlscacert', '--tlscert', '--tlskey', '--cgroup-manager', '--remote', '--addr', '-s', '--server', '--cluster', '--user', '--token']);
