@@ -44,6 +44,15 @@ function newCommand(p: Parser): SimpleCommand {
   return { words: [], redirects: [], pipeline: p.pipeline, assignments: [] };
 }
 
+/** Characters parseInto treats specially inside a word; any other one just extends the word. */
+const WORD_BREAKS = new Set(['\\', "'", '"', '`', ' ', '\t', '\r', '\n', ';', '|', '&', '(', ')', '>', '<']);
+
+/** True when parseInto, inside a word, would only append text[i] to it. */
+function isWordChar(text: string, i: number): boolean {
+  const c = text[i]!;
+  return !WORD_BREAKS.has(c) && !(c === '$' && text[i + 1] === '(');
+}
+
 function isSpace(c: string): boolean {
   return c === ' ' || c === '\t' || c === '\r';
 }
@@ -183,8 +192,12 @@ function parseInto(p: Parser, text: string): void {
       }
       pendingRedirect = op;
     } else {
-      word += c;
+      // a run of ordinary characters joins the word at once, not one concatenation each
+      let j = i + 1;
+      while (j < text.length && isWordChar(text, j)) j++;
+      word += j === i + 1 ? c : text.slice(i, j);
       inWord = true;
+      i = j - 1;
     }
   }
   endCommand(false);

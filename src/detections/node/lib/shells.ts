@@ -26,6 +26,15 @@ export interface SimpleCommand {
   text: string;
 }
 
+/** Characters splitCommands may treat specially inside a word (a superset: stopping early is harmless). */
+const SPLIT_BREAKS = new Set(['\\', "'", '"', '`', ' ', '\t', '\n', ';', '|', '&', '>', '<', '(', ')', '{', '}']);
+
+/** True when splitCommands, inside a word outside quotes and substitutions, only appends text[i]. */
+function isPlain(text: string, i: number): boolean {
+  const c = text[i]!;
+  return !SPLIT_BREAKS.has(c) && !(c === '$' && text[i + 1] === '(');
+}
+
 /**
  * Splits a shell script into simple commands on `|`, `||`, `&&`, `;`, `&` and newlines, outside
  * quotes, `$(…)` and backticks. Redirections (`>&`, `2>&1`, `&>`, `|&`) are not separators;
@@ -159,8 +168,12 @@ export function splitCommands(script: string): SimpleCommand[] {
         continue;
       }
     }
-    word += c;
+    // a run of plain characters joins the word at once, not one concatenation each
+    let j = i + 1;
+    while (j < text.length && isPlain(text, j)) j++;
+    word += j === i + 1 ? c : text.slice(i, j);
     inWord = true;
+    i = j - 1;
   }
   endCommand(text.length, '');
   return out;

@@ -336,13 +336,27 @@ function parseScript(script: string, out: Command[], depth: number, cwdIn?: stri
         }
         token += c;
         continue;
-      default:
-        token += c;
+      default: {
+        // a run of plain characters joins the token at once, not one concatenation each
+        let j = i + 1;
+        while (j < script.length && isPlainChar(script, j)) j++;
+        token += j === i + 1 ? c : script.slice(i, j);
         inToken = true;
+        i = j - 1;
+      }
     }
   }
   while (stack.length) closeSubstitution();
   endCommand(false);
+}
+
+/** Characters the script reader may treat specially outside double quotes (a superset: stopping early is harmless). */
+const TOKEN_BREAKS = new Set(['\\', "'", '"', '`', ' ', '\t', '\r', '\n', ';', '&', '|', '<', '>', '(', ')', '#']);
+
+/** True when the script reader, inside a token outside quotes, only appends script[i]. */
+function isPlainChar(script: string, i: number): boolean {
+  const c = script[i]!;
+  return !TOKEN_BREAKS.has(c) && !(c === '$' && script[i + 1] === '(');
 }
 
 const MAX_VARS = 64;
