@@ -213,7 +213,7 @@ function parseInto(p: Parser, text: string): void {
     const count = p.commands.length;
     for (let k = first; k < count; k++) {
       const inv = invocationOf(p.commands[k]!);
-      const inner = inv ? innerScript([inv.program, ...inv.args]) : undefined;
+      const inner = inv ? innerScriptOf(inv) : undefined;
       if (inner !== undefined) {
         p.depth++;
         parseInto(p, inner);
@@ -246,6 +246,13 @@ function isAssignment(word: string): boolean {
 const SHELL_NAMES = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
 
 /** The script of a `sh -c SCRIPT` command given as words. */
+/** innerScript() of an invocation's words, without building them when its program is no shell or busybox. */
+function innerScriptOf(inv: Invocation): string | undefined {
+  const name = basename(inv.program);
+  if (name !== 'busybox' && !SHELL_NAMES.has(name)) return undefined;
+  return innerScript([inv.program, ...inv.args]);
+}
+
 function innerScript(words: readonly string[]): string | undefined {
   let i = 0;
   if (basename(words[0] ?? '') === 'busybox') i = 1;
@@ -364,7 +371,7 @@ function readInvocations(process: ProcessInfo): Invocation[] {
   }
   // a wrapper's own exec (sudo cat F) also nests: `sh -c` run through sudo
   if (script === undefined && out.length === 1) {
-    const inner = innerScript([out[0]!.program, ...out[0]!.args]);
+    const inner = innerScriptOf(out[0]!);
     if (inner !== undefined) for (const c of parseScript(inner, 1)) {
       const inv = invocationOf(c);
       if (inv) out.push(inv);
