@@ -603,6 +603,19 @@ export function pathCovers(path: string, candidate: string): boolean {
 
 /** True when the process or one of its ancestors is one of the named programs (a data list). */
 export function runBy(event: NodeEvent, programs: ReadonlySet<string>): boolean {
+  // Several detections ask the same lists (package managers, provisioning agents) of each event.
+  const analysis = analysisOf(event.process);
+  let memo = analysis.runBy;
+  if (memo?.ancestors !== event.ancestors) memo = analysis.runBy = { ancestors: event.ancestors, answers: new Map() };
+  let answer = memo.answers.get(programs);
+  if (answer === undefined) {
+    answer = readRunBy(event, programs);
+    memo.answers.set(programs, answer);
+  }
+  return answer;
+}
+
+function readRunBy(event: NodeEvent, programs: ReadonlySet<string>): boolean {
   if (isOrRuns(event.process, programs)) return true;
   for (const ancestor of event.ancestors) if (isOrRuns(ancestor, programs)) return true;
   return false;
