@@ -72,6 +72,7 @@ export default defineDetection({
       };
     }
     const loads = loaderDownloads(view, event.process, list);
+    if (!loads.length) return undefined;
     const arches = new Set(loads.map((l) => l.arch));
     const load = loads.find((l) => l.download.urls.some((u) => isExternalIp(u.host))) ?? (arches.size >= 2 ? loads[0] : undefined);
     if (!load) return undefined;

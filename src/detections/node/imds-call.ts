@@ -15,9 +15,9 @@
  */
 import { defineDetection } from '../../engine/detection.js';
 import type { IndicatorList } from '../../indicators/indicators.js';
-import { hostReferences, isHttpClient } from './lib/network.js';
+import { hostReferencesInLower, isHttpClient } from './lib/network.js';
 import { entitiesOf, placeOf } from './lib/process.js';
-import { commandName, commandsOf } from './lib/shells.js';
+import { commandName, commandsOf, lowerTextOf } from './lib/shells.js';
 
 const hostsByList = new WeakMap<IndicatorList, string[]>();
 
@@ -41,12 +41,13 @@ export default defineDetection({
     const paths = list.entries;
     const hosts = hostsOf(list);
     const commands = commandsOf(event.process);
-    for (const [index, c] of commands.entries()) {
+    for (let index = 0; index < commands.length; index++) {
+      const c = commands[index]!;
       // A shell's own line repeats its script, whose commands follow one by one.
       if (index === 0 && commands.length > 1) continue;
       const client = commandName(c.words);
       if (!isHttpClient(client)) continue;
-      for (const ref of hostReferences(c.text, hosts)) {
+      for (const ref of hostReferencesInLower(lowerTextOf(c), hosts)) {
         const entry = paths.find((p) => ref.path.startsWith(p.value) && Array.isArray(p.hosts) && (p.hosts as unknown[]).includes(ref.host));
         if (!entry) continue;
         return {

@@ -18,23 +18,37 @@
 import { defineDetection, type DetectionContext, type Finding } from '../../engine/detection.js';
 import type { FileAccessEvent, NodeEvent, ProcessExecEvent } from '../../events/model.js';
 import { contentPathsIn, inPathList, invocationsOf, nodeFinding, normalizePath, underPackageManager } from './lib/files.js';
-import { programName } from './lib/process.js';
+import { lowerProgramName } from './lib/process.js';
+import type { IndicatorEntry, IndicatorList } from '../../indicators/indicators.js';
 
 const LIST = 'kubelet-credentials';
 
+/** The reader list by lower-cased program name (the first entry of a name wins, as a search in order finds it). */
+function readersByName(list: IndicatorList): ReadonlyMap<string, IndicatorEntry> {
+  const byName = new Map<string, IndicatorEntry>();
+  for (const e of list.entries) if (!byName.has(e.value.toLowerCase())) byName.set(e.value.toLowerCase(), e);
+  return byName;
+}
+
 /** The kubelet, or a reader allowed where this event happened, runs this process or an ancestor. */
 function allowedReader(event: NodeEvent, ctx: DetectionContext): boolean {
-  const entries = ctx.indicators.list('kubelet-credential-readers').entries;
-  return [event.process, ...event.ancestors].some((p) => {
-    const name = programName(p).toLowerCase();
-    const entry = entries.find((e) => e.value.toLowerCase() === name);
-    return entry !== undefined && (entry.nodeOnly !== true || event.container === undefined);
-  });
+  const readers = ctx.indicators.compiled('kubelet-credential-readers', readersByName);
+  if (allowedAs(readers.get(lowerProgramName(event.process)), event)) return true;
+  for (const p of event.ancestors) if (allowedAs(readers.get(lowerProgramName(p)), event)) return true;
+  return false;
+}
+
+function allowedAs(entry: IndicatorEntry | undefined, event: NodeEvent): boolean {
+  return entry !== undefined && (entry.nodeOnly !== true || event.container === undefined);
 }
 
 function fromExec(event: ProcessExecEvent, ctx: DetectionContext): Finding | undefined {
-  for (const inv of invocationsOf(event.process)) {
-    const file = contentPathsIn(inv, event.process.cwd, (p) => inPathList(p, ctx.indicators, LIST), ctx.indicators.list(LIST).values)[0];
+  const invocations = invocationsOf(event.process);
+  if (!invocations.length) return undefined;
+  const listed = (p: string) => inPathList(p, ctx.indicators, LIST);
+  const literals = ctx.indicators.list(LIST).values;
+  for (const inv of invocations) {
+    const file = contentPathsIn(inv, event.process.cwd, listed, literals)[0];
     if (file) return nodeFinding(event, { file, how: `named by ${inv.program || 'a redirection'}` }, file, file);
   }
   return undefined;

@@ -15,7 +15,7 @@ import { defineDetection } from '../../engine/detection.js';
 import type { DetectionContext } from '../../engine/detection.js';
 import type { ContainerContext } from '../../events/model.js';
 import type { IndicatorList } from '../../indicators/indicators.js';
-import { isHttpClient, isKubernetesApiHost, mentionsApiServerVariable, urlsIn } from './lib/network.js';
+import { isHttpClient, isKubernetesApiHost, mentionsApiServerVariable, urlsOfCommand } from './lib/network.js';
 import { entitiesOf, lowerMatchText, placeOf } from './lib/process.js';
 import { commandName, commandsOf, lowerTextOf, unwrap } from './lib/shells.js';
 
@@ -37,7 +37,11 @@ function repositoryOf(image: string): string {
 interface ImageList {
   repositories: ReadonlySet<string>;
   prefixes: readonly string[];
+  /** Answers by image: a cluster runs few images, and every event of a container asks again. */
+  answers: Map<string, boolean>;
 }
+
+const MAX_IMAGE_ANSWERS = 1024;
 
 const imageLists = new WeakMap<IndicatorList, ImageList>();
 
@@ -45,7 +49,7 @@ function imageListOf(list: IndicatorList): ImageList {
   let compiled = imageLists.get(list);
   if (!compiled) {
     const values = list.entries.map((e) => e.value.toLowerCase());
-    compiled = { repositories: new Set(values.filter((v) => !v.endsWith('/'))), prefixes: values.filter((v) => v.endsWith('/')) };
+    compiled = { repositories: new Set(values.filter((v) => !v.endsWith('/'))), prefixes: values.filter((v) => v.endsWith('/')), answers: new Map() };
     imageLists.set(list, compiled);
   }
   return compiled;
@@ -53,9 +57,15 @@ function imageListOf(list: IndicatorList): ImageList {
 
 export function isToolingImage(container: ContainerContext, ctx: DetectionContext, list: string): boolean {
   if (!container.image) return false;
-  const repo = repositoryOf(container.image.toLowerCase());
-  const { repositories, prefixes } = imageListOf(ctx.indicators.list(list));
-  return repositories.has(repo) || prefixes.some((v) => repo.startsWith(v));
+  const compiled = imageListOf(ctx.indicators.list(list));
+  let answer = compiled.answers.get(container.image);
+  if (answer === undefined) {
+    const repo = repositoryOf(container.image.toLowerCase());
+    answer = compiled.repositories.has(repo) || compiled.prefixes.some((v) => repo.startsWith(v));
+    if (compiled.answers.size >= MAX_IMAGE_ANSWERS) compiled.answers.clear();
+    compiled.answers.set(container.image, answer);
+  }
+  return answer;
 }
 
 function kubectlCall(words: readonly string[]): string | undefined {
@@ -87,7 +97,8 @@ export default defineDetection({
     // read from the inventory only when a command is an HTTP client
     let clusterIp: string | undefined | null = null;
     let request: string | undefined;
-    for (const [index, c] of commands.entries()) {
+    for (let index = 0; index < commands.length; index++) {
+      const c = commands[index]!;
       if (index === 0 && commands.length > 1) continue;
       request = kubectlCall(c.words);
       if (request) break;
@@ -95,7 +106,7 @@ export default defineDetection({
       if (!isHttpClient(client)) continue;
       const text = lowerTextOf(c);
       const bearer = text.includes('authorization: bearer') || text.includes('authorization:bearer') || text.includes('--oauth2-bearer');
-      const urls = urlsIn(text);
+      const urls = urlsOfCommand(c);
       if (clusterIp === null) clusterIp = apiServerIp(ctx);
       const api = urls.find((u) => isKubernetesApiHost(u.host) || u.host === clusterIp || (bearer && (u.path.startsWith('/api/') || u.path.startsWith('/apis/') || u.path === '/api' || u.path === '/apis')));
       const viaVariable = mentionsApiServerVariable(text);

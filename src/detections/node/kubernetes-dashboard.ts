@@ -8,9 +8,9 @@
  */
 import { defineDetection } from '../../engine/detection.js';
 import type { DetectionContext } from '../../engine/detection.js';
-import { isHttpClient, urlsIn } from './lib/network.js';
+import { isHttpClient, urlsOfCommand } from './lib/network.js';
 import { entitiesOf, placeOf } from './lib/process.js';
-import { commandName, commandsOf, lowerTextOf } from './lib/shells.js';
+import { commandName, commandsOf } from './lib/shells.js';
 
 const SERVICE_NAMES = ['kubernetes-dashboard', 'kubernetes-dashboard-kong-proxy', 'kubernetes-dashboard-web', 'kubernetes-dashboard-api', 'kubernetes-dashboard-auth'];
 const NAMESPACES = ['kubernetes-dashboard', 'kube-system'];
@@ -50,13 +50,16 @@ export default defineDetection({
     const commands = commandsOf(event.process);
     // read from the inventory only when a command is an HTTP client
     let ips: Set<string> | undefined;
-    for (const [index, c] of commands.entries()) {
+    for (let index = 0; index < commands.length; index++) {
+      const c = commands[index]!;
       if (index === 0 && commands.length > 1) continue;
       const client = commandName(c.words);
       if (!isHttpClient(client)) continue;
+      const urls = urlsOfCommand(c);
+      if (!urls.length) continue;
       ips ??= dashboardIps(ctx);
       const dashboard = ips;
-      const url = urlsIn(lowerTextOf(c)).find((u) => isDashboardHost(u.host, dashboard) || isProxyPath(u.path));
+      const url = urls.find((u) => isDashboardHost(u.host, dashboard) || isProxyPath(u.path));
       if (!url) continue;
       return {
         entities: { ...entitiesOf(event), remoteAddress: url.host },

@@ -13,6 +13,7 @@
  */
 import { defineDetection, type DetectionContext } from '../../engine/detection.js';
 import { invocationsOf, nodeFinding, optionValue, subcommandOf, type Invocation } from './lib/files.js';
+import type { IndicatorEntry, IndicatorList } from '../../indicators/indicators.js';
 
 /** The privileged-mode options among a run command's arguments. */
 function privilegedOptions(args: readonly string[]): string[] {
@@ -46,12 +47,20 @@ function dockerApiCreate(inv: Invocation): string | undefined {
   return undefined;
 }
 
+/** The container CLIs by name (the first entry of a name, as a search in order finds it). */
+function clisByName(list: IndicatorList): ReadonlyMap<string, IndicatorEntry> {
+  const byName = new Map<string, IndicatorEntry>();
+  for (const e of list.entries) if (!byName.has(e.value)) byName.set(e.value, e);
+  return byName;
+}
+
 function privilegedStart(inv: Invocation, ctx: DetectionContext): { how: string; cli: string } | undefined {
   const api = dockerApiCreate(inv);
   if (api) return { how: api, cli: inv.program };
-  const entry = ctx.indicators.list('container-clis').entries.find((e) => e.value === inv.program);
-  const subcommands = Array.isArray(entry?.subcommands) ? (entry.subcommands as string[]) : [];
-  const sub = subcommandOf(inv.args, subcommands);
+  const entry = ctx.indicators.compiled('container-clis', clisByName).get(inv.program);
+  // subcommandOf finds nothing among no candidates: most programs are not container CLIs
+  if (!Array.isArray(entry?.subcommands)) return undefined;
+  const sub = subcommandOf(inv.args, entry.subcommands as string[]);
   if (!sub) return undefined;
   const options = privilegedOptions(sub.rest);
   if (inv.program === 'kubectl' && overridesPrivileged(sub.rest)) options.push('--overrides with privileged: true');

@@ -30,19 +30,26 @@ function change(inv: Invocation, cwd: string | undefined): { file: string; how: 
   for (const r of inv.redirects) {
     if (r.op !== '<' && isKeyFile(r.target)) return { file: path(r.target), how: r.op === '>>' ? 'appended to' : 'overwritten' };
   }
-  const named = positionals(args).filter(isKeyFile);
+  // read only by the programs that name the file as an operand
+  const named = (): string[] => positionals(args).filter(isKeyFile);
   switch (program) {
-    case 'tee':
-      return named[0] ? { file: path(named[0]), how: args.includes('-a') || args.includes('--append') ? 'appended to' : 'overwritten' } : undefined;
-    case 'chattr':
-      return named[0] ? { file: path(named[0]), how: `given attributes ${args.find((a) => a.startsWith('+') || a.startsWith('-') || a.startsWith('=')) ?? ''}`.trim() } : undefined;
+    case 'tee': {
+      const first = named()[0];
+      return first ? { file: path(first), how: args.includes('-a') || args.includes('--append') ? 'appended to' : 'overwritten' } : undefined;
+    }
+    case 'chattr': {
+      const first = named()[0];
+      return first ? { file: path(first), how: `given attributes ${args.find((a) => a.startsWith('+') || a.startsWith('-') || a.startsWith('=')) ?? ''}`.trim() } : undefined;
+    }
     case 'curl':
     case 'wget': {
       const out = program === 'curl' ? optionValue(args, ['-o'], ['--output']) : optionValue(args, ['-O'], ['--output-document']);
       return out !== undefined && isKeyFile(out) ? { file: path(out), how: `downloaded by ${program}` } : undefined;
     }
-    case 'mv':
-      return named[0] ? { file: path(named[0]), how: isKeyFile(positionals(args).at(-1) ?? '') ? 'replaced' : 'moved away' } : undefined;
+    case 'mv': {
+      const first = named()[0];
+      return first ? { file: path(first), how: isKeyFile(positionals(args).at(-1) ?? '') ? 'replaced' : 'moved away' } : undefined;
+    }
     default: {
       const found = destructiveOn(inv, cwd, isKeyFile);
       return found && found.how === 'edited in place' ? { file: found.file, how: 'edited in place (keys removed or replaced)' } : found;

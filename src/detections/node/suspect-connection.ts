@@ -42,7 +42,8 @@ function socksUrlTarget(lower: string): string | undefined {
 function execHit(event: ProcessExecEvent, ctx: DetectionContext): Hit | undefined {
   const tools = ctx.indicators.list('socks-tools');
   const commands = commandsOf(event.process);
-  for (const [index, c] of commands.entries()) {
+  for (let index = 0; index < commands.length; index++) {
+    const c = commands[index]!;
     const real = unwrap(c.words);
     const name = commandName(real);
     // A shell's own line repeats its script, whose commands follow one by one.

@@ -34,6 +34,8 @@ export class Analysis {
   commands: readonly SimpleCommand[] | undefined = undefined;
   /** lib/tools viewOf(). */
   view: ProcessView | undefined = undefined;
+  /** lib/files runBy() answers for an event of this process, by program set (for these ancestors only). */
+  runBy: { ancestors: readonly ProcessInfo[]; answers: Map<ReadonlySet<string>, boolean> } | undefined = undefined;
 }
 
 /**

@@ -44,6 +44,15 @@ function newCommand(p: Parser): SimpleCommand {
   return { words: [], redirects: [], pipeline: p.pipeline, assignments: [] };
 }
 
+/** Characters parseInto treats specially inside a word; any other one just extends the word. */
+const WORD_BREAKS = new Set(['\\', "'", '"', '`', ' ', '\t', '\r', '\n', ';', '|', '&', '(', ')', '>', '<']);
+
+/** True when parseInto, inside a word, would only append text[i] to it. */
+function isWordChar(text: string, i: number): boolean {
+  const c = text[i]!;
+  return !WORD_BREAKS.has(c) && !(c === '$' && text[i + 1] === '(');
+}
+
 function isSpace(c: string): boolean {
   return c === ' ' || c === '\t' || c === '\r';
 }
@@ -183,8 +192,12 @@ function parseInto(p: Parser, text: string): void {
       }
       pendingRedirect = op;
     } else {
-      word += c;
+      // a run of ordinary characters joins the word at once, not one concatenation each
+      let j = i + 1;
+      while (j < text.length && isWordChar(text, j)) j++;
+      word += j === i + 1 ? c : text.slice(i, j);
       inWord = true;
+      i = j - 1;
     }
   }
   endCommand(false);
@@ -200,7 +213,7 @@ function parseInto(p: Parser, text: string): void {
     const count = p.commands.length;
     for (let k = first; k < count; k++) {
       const inv = invocationOf(p.commands[k]!);
-      const inner = inv ? innerScript([inv.program, ...inv.args]) : undefined;
+      const inner = inv ? innerScriptOf(inv) : undefined;
       if (inner !== undefined) {
         p.depth++;
         parseInto(p, inner);
@@ -233,6 +246,13 @@ function isAssignment(word: string): boolean {
 const SHELL_NAMES = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
 
 /** The script of a `sh -c SCRIPT` command given as words. */
+/** innerScript() of an invocation's words, without building them when its program is no shell or busybox. */
+function innerScriptOf(inv: Invocation): string | undefined {
+  const name = basename(inv.program);
+  if (name !== 'busybox' && !SHELL_NAMES.has(name)) return undefined;
+  return innerScript([inv.program, ...inv.args]);
+}
+
 function innerScript(words: readonly string[]): string | undefined {
   let i = 0;
   if (basename(words[0] ?? '') === 'busybox') i = 1;
@@ -351,7 +371,7 @@ function readInvocations(process: ProcessInfo): Invocation[] {
   }
   // a wrapper's own exec (sudo cat F) also nests: `sh -c` run through sudo
   if (script === undefined && out.length === 1) {
-    const inner = innerScript([out[0]!.program, ...out[0]!.args]);
+    const inner = innerScriptOf(out[0]!);
     if (inner !== undefined) for (const c of parseScript(inner, 1)) {
       const inv = invocationOf(c);
       if (inv) out.push(inv);
@@ -361,7 +381,7 @@ function readInvocations(process: ProcessInfo): Invocation[] {
 }
 
 /** Arguments that are not options (after `--` everything is positional). */
-export function positionals(args: readonly string[], optionsWithValue: ReadonlySet<string> = new Set()): string[] {
+export function positionals(args: readonly string[], optionsWithValue: ReadonlySet<string> = NO_OPTIONS): string[] {
   const out: string[] = [];
   let optionsDone = false;
   for (let i = 0; i < args.length; i++) {
@@ -409,6 +429,8 @@ export function hasFlag(args: readonly string[], letter: string, long: readonly 
  * /host/etc/shadow is access to the node's /etc/shadow.
  */
 const HOST_ROOT_PREFIXES = ['/host', '/hostfs', '/host-root', '/hostroot', '/host_root', '/rootfs', '/node', '/node-root', '/mnt/host', '/mnt/root', '/proc/1/root', '/proc/self/root'];
+/** HOST_ROOT_PREFIXES with their trailing slash, built once. */
+const HOST_ROOT_DIRS = HOST_ROOT_PREFIXES.map((p) => ({ prefix: p, dir: p + '/' }));
 const TOP_LEVEL = new Set(['etc', 'var', 'usr', 'home', 'root', 'bin', 'sbin', 'lib', 'lib64', 'tmp', 'opt', 'run', 'srv', 'boot']);
 
 export interface NormalPath {
@@ -416,6 +438,12 @@ export interface NormalPath {
   path: string;
   /** The host-root prefix that was removed ('/host'), if any. */
   mount?: string;
+}
+
+/** The path segment starting at `from`: up to the next '/' or the end. */
+function firstSegment(path: string, from: number): string {
+  const end = path.indexOf('/', from);
+  return end < 0 ? path.slice(from) : path.slice(from, end);
 }
 
 /** Resolve a path as the kernel would (relative to cwd), then strip a host-root mount prefix. */
@@ -447,8 +475,8 @@ export function normalizePath(raw: string, cwd?: string): NormalPath {
     mount = joined.slice(0, cut);
     joined = joined.slice(cut);
   } else {
-    for (const prefix of HOST_ROOT_PREFIXES) {
-      if (joined.startsWith(prefix + '/') && TOP_LEVEL.has(joined.slice(prefix.length + 1).split('/')[0]!)) {
+    for (const { prefix, dir } of HOST_ROOT_DIRS) {
+      if (joined.startsWith(dir) && TOP_LEVEL.has(firstSegment(joined, dir.length))) {
         mount = prefix;
         joined = joined.slice(prefix.length);
         break;
@@ -575,6 +603,19 @@ export function pathCovers(path: string, candidate: string): boolean {
 
 /** True when the process or one of its ancestors is one of the named programs (a data list). */
 export function runBy(event: NodeEvent, programs: ReadonlySet<string>): boolean {
+  // Several detections ask the same lists (package managers, provisioning agents) of each event.
+  const analysis = analysisOf(event.process);
+  let memo = analysis.runBy;
+  if (memo?.ancestors !== event.ancestors) memo = analysis.runBy = { ancestors: event.ancestors, answers: new Map() };
+  let answer = memo.answers.get(programs);
+  if (answer === undefined) {
+    answer = readRunBy(event, programs);
+    memo.answers.set(programs, answer);
+  }
+  return answer;
+}
+
+function readRunBy(event: NodeEvent, programs: ReadonlySet<string>): boolean {
   if (isOrRuns(event.process, programs)) return true;
   for (const ancestor of event.ancestors) if (isOrRuns(ancestor, programs)) return true;
   return false;
@@ -631,6 +672,9 @@ export function nodeFinding(event: NodeEvent, facts: Record<string, string | num
   return { entities, facts: { place: placeOf(event), process: processText(event.process), ...facts }, key: `${placeKey(event)}|${key}` };
 }
 
+/** The default of positionals(): no option takes a value (one shared set, not one per call). */
+const NO_OPTIONS: ReadonlySet<string> = new Set();
+
 /** Options of container/build CLIs that take a value before the subcommand (docker -H X run…). */
 const GLOBAL_OPTIONS_WITH_VALUE = new Set(['-H', '--host', '-c', '--context', '--config', '-l', '--log-level', '-n', '--namespace', '-a', '--address', '--kubeconfig', '--connection', '--url', '--root', '--runroot', '--storage-driver', '--tlscacert', '--tlscert', '--tlskey', '--cgroup-manager', '--remote', '--addr', '-s', '--server', '--cluster', '--user', '--token']);
 
@@ -663,14 +707,19 @@ export function subcommandOf(args: readonly string[], candidates: readonly strin
 interface PathList {
   exact: ReadonlySet<string>;
   dirs: ReadonlySet<string>;
+  /** The dirs when they are few: testing each is cheaper than cutting the path at every '/'. */
+  fewDirs: readonly string[] | undefined;
 }
+
+const FEW_DIRS = 8;
 
 const pathLists = new WeakMap<IndicatorList, PathList>();
 
 function pathListOf(list: IndicatorList): PathList {
   let compiled = pathLists.get(list);
   if (!compiled) {
-    compiled = { exact: new Set(list.entries.map((e) => e.value)), dirs: new Set(list.entries.filter((e) => e.match === 'dir').map((e) => e.value)) };
+    const dirs = new Set(list.entries.filter((e) => e.match === 'dir').map((e) => e.value));
+    compiled = { exact: new Set(list.entries.map((e) => e.value)), dirs, fewDirs: dirs.size <= FEW_DIRS ? [...dirs] : undefined };
     pathLists.set(list, compiled);
   }
   return compiled;
@@ -678,9 +727,11 @@ function pathListOf(list: IndicatorList): PathList {
 
 /** A file in a path list (data/indicators entries with `match: dir` cover the tree below). */
 export function inPathList(path: string, indicators: Indicators, list: string): boolean {
-  const { exact, dirs } = pathListOf(indicators.list(list));
+  const { exact, dirs, fewDirs } = pathListOf(indicators.list(list));
   if (exact.has(path)) return true;
   if (!dirs.size) return false;
+  // D covers PATH when PATH starts with D and has a '/' right after it (values are never empty)
+  if (fewDirs) return fewDirs.some((d) => path.charCodeAt(d.length) === 47 && path.startsWith(d));
   // a dir entry D covers PATH when PATH starts with D + '/': try each '/' of PATH as that one
   for (let slash = path.indexOf('/', 1); slash >= 0; slash = path.indexOf('/', slash + 1)) {
     if (dirs.has(path.slice(0, slash))) return true;

@@ -8,7 +8,9 @@
  */
 import type { NetConnectEvent } from '../../../events/model.js';
 import { canonicalIp, isNonPublicIp } from '../../../indicators/ip.js';
+import { IdentityMemo } from './analysis.js';
 import { MAX_MATCH_CHARS } from './process.js';
+import { lowerTextOf, type SimpleCommand } from './shells.js';
 
 /** Most URLs taken from one command line. */
 const MAX_URLS = 32;
@@ -26,6 +28,13 @@ export interface UrlRef {
 const SCHEMES = ['http://', 'https://', 'ldap://', 'ldaps://', 'rmi://', 'dns://', 'socks4://', 'socks4a://', 'socks5://', 'socks5h://', 'socks://', 'tcp://', 'ws://', 'wss://'];
 /** Characters that end a URL in a command line: whitespace, quotes, shell operators. */
 const URL_END = new Set([' ', '\t', '\n', '\r', '"', "'", '`', '|', ';', '&', '<', '>', ')', '}', ',']);
+
+const commandUrls = new IdentityMemo<SimpleCommand, readonly UrlRef[]>();
+
+/** urlsIn() of a command's lower-cased text, read once per command (shared: not to be changed). */
+export function urlsOfCommand(command: SimpleCommand): readonly UrlRef[] {
+  return commandUrls.get(command, (c) => urlsIn(lowerTextOf(c)));
+}
 
 /** The URLs in a command line (scheme://host[:port][/path]), lower-cased scheme and host. */
 export function urlsIn(text: string): UrlRef[] {
@@ -238,7 +247,11 @@ export function isHttpClient(name: string): boolean {
  * what follows it up to the end of the URL ('169.254.169.254/latest/api/token').
  */
 export function hostReferences(text: string, hosts: readonly string[]): { host: string; path: string }[] {
-  const lower = clip(text).toLowerCase();
+  return hostReferencesInLower(clip(text).toLowerCase(), hosts);
+}
+
+/** hostReferences() of a text already clipped and lower-cased (lowerTextOf a command). */
+export function hostReferencesInLower(lower: string, hosts: readonly string[]): { host: string; path: string }[] {
   const out: { host: string; path: string }[] = [];
   for (const host of hosts) {
     let from = 0;

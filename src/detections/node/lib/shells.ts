@@ -26,6 +26,15 @@ export interface SimpleCommand {
   text: string;
 }
 
+/** Characters splitCommands may treat specially inside a word (a superset: stopping early is harmless). */
+const SPLIT_BREAKS = new Set(['\\', "'", '"', '`', ' ', '\t', '\n', ';', '|', '&', '>', '<', '(', ')', '{', '}']);
+
+/** True when splitCommands, inside a word outside quotes and substitutions, only appends text[i]. */
+function isPlain(text: string, i: number): boolean {
+  const c = text[i]!;
+  return !SPLIT_BREAKS.has(c) && !(c === '$' && text[i + 1] === '(');
+}
+
 /**
  * Splits a shell script into simple commands on `|`, `||`, `&&`, `;`, `&` and newlines, outside
  * quotes, `$(…)` and backticks. Redirections (`>&`, `2>&1`, `&>`, `|&`) are not separators;
@@ -159,8 +168,12 @@ export function splitCommands(script: string): SimpleCommand[] {
         continue;
       }
     }
-    word += c;
+    // a run of plain characters joins the word at once, not one concatenation each
+    let j = i + 1;
+    while (j < text.length && isPlain(text, j)) j++;
+    word += j === i + 1 ? c : text.slice(i, j);
     inWord = true;
+    i = j - 1;
   }
   endCommand(text.length, '');
   return out;
@@ -188,9 +201,9 @@ export function wrappersOf(words: readonly string[]): readonly string[] {
 
 interface Unwrapped {
   start: number;
-  wrappers: string[];
-  /** The words from the program on. */
-  real: string[];
+  wrappers: readonly string[];
+  /** The words from the program on (the words themselves when nothing was skipped). */
+  real: readonly string[];
   /** commandName(): the file name of real[0], '' when there is none. */
   name: string;
 }
@@ -204,12 +217,15 @@ function unwrapped(words: readonly string[]): Unwrapped {
 
 function readUnwrapped(words: readonly string[]): Unwrapped {
   const { start, wrappers } = wrapperSpan(words);
-  const real = words.slice(start);
+  const real = start === 0 ? words : words.slice(start);
   return { start, wrappers, real, name: real.length ? basename(real[0]!) : '' };
 }
 
-function wrapperSpan(words: readonly string[]): { start: number; wrappers: string[] } {
-  const wrappers: string[] = [];
+/** Shared by every command without wrappers (most of them): nothing to allocate. */
+const NO_WRAPPERS: readonly string[] = Object.freeze([]);
+
+function wrapperSpan(words: readonly string[]): { start: number; wrappers: readonly string[] } {
+  let wrappers: string[] | undefined;
   let i = 0;
   let lastWrapper = -1;
   for (let guard = 0; guard < 16 && i < words.length; guard++) {
@@ -220,12 +236,12 @@ function wrapperSpan(words: readonly string[]): { start: number; wrappers: strin
     }
     const name = basename(w);
     if (name === 'busybox' && i + 1 < words.length && !words[i + 1]!.startsWith('-')) {
-      wrappers.push(name);
+      (wrappers ??= []).push(name);
       i++;
       break;
     }
     if (!WRAPPERS.has(name)) break;
-    wrappers.push(name);
+    (wrappers ??= []).push(name);
     lastWrapper = i;
     i++;
     while (i < words.length && (words[i]!.startsWith('-') || (name === 'env' && isAssignment(words[i]!)))) {
@@ -235,8 +251,8 @@ function wrapperSpan(words: readonly string[]): { start: number; wrappers: strin
     }
     if (WRAPPERS_WITH_OPERAND.has(name) && i < words.length) i++;
   }
-  if (i >= words.length && lastWrapper >= 0) return { start: lastWrapper, wrappers: wrappers.slice(0, -1) };
-  return { start: Math.min(i, words.length), wrappers };
+  if (i >= words.length && lastWrapper >= 0) return { start: lastWrapper, wrappers: wrappers!.slice(0, -1) };
+  return { start: Math.min(i, words.length), wrappers: wrappers ?? NO_WRAPPERS };
 }
 
 function isAssignment(word: string): boolean {

@@ -336,13 +336,27 @@ function parseScript(script: string, out: Command[], depth: number, cwdIn?: stri
         }
         token += c;
         continue;
-      default:
-        token += c;
+      default: {
+        // a run of plain characters joins the token at once, not one concatenation each
+        let j = i + 1;
+        while (j < script.length && isPlainChar(script, j)) j++;
+        token += j === i + 1 ? c : script.slice(i, j);
         inToken = true;
+        i = j - 1;
+      }
     }
   }
   while (stack.length) closeSubstitution();
   endCommand(false);
+}
+
+/** Characters the script reader may treat specially outside double quotes (a superset: stopping early is harmless). */
+const TOKEN_BREAKS = new Set(['\\', "'", '"', '`', ' ', '\t', '\r', '\n', ';', '&', '|', '<', '>', '(', ')', '#']);
+
+/** True when the script reader, inside a token outside quotes, only appends script[i]. */
+function isPlainChar(script: string, i: number): boolean {
+  const c = script[i]!;
+  return !TOKEN_BREAKS.has(c) && !(c === '$' && script[i + 1] === '(');
 }
 
 const MAX_VARS = 64;
@@ -478,6 +492,9 @@ export interface NameMatcher {
 
 const matchers = new WeakMap<IndicatorList, Map<string, NameMatcher>>();
 
+/** Names whose answers a matcher keeps. */
+const MAX_MATCHER_ANSWERS = 4096;
+
 function isNameBoundary(ch: string | undefined): boolean {
   return ch === undefined || ch === '-' || ch === '_' || ch === '.' || (ch >= '0' && ch <= '9');
 }
@@ -505,19 +522,31 @@ export function nameMatcher(list: IndicatorList, filterId = 'all', filter: (e: I
     if (bare && !exact.has(bare)) exact.set(bare, entry);
     if (entry.prefix === true) prefixes.push({ value, entry });
   }
+  const lookup = (raw: string): IndicatorEntry | undefined => {
+    // A hidden copy (.kinsing, /tmp/.tsunami) is the same program.
+    const name = raw.startsWith('.') && raw.length > 1 ? raw.slice(1) : raw;
+    const hit = exact.get(name);
+    if (hit) return hit;
+    const bare = stripExtension(name);
+    if (bare) {
+      const h = exact.get(bare);
+      if (h) return h;
+    }
+    for (const p of prefixes) if (name.startsWith(p.value) && isNameBoundary(name[p.value.length])) return p.entry;
+    return undefined;
+  };
+  // Every detection asks about the same few program names for every event: answers are kept
+  // (null: no entry), emptied when full so that crafted names cannot grow the memo.
+  const answers = new Map<string, IndicatorEntry | null>();
   matcher = {
     match(raw: string): IndicatorEntry | undefined {
-      // A hidden copy (.kinsing, /tmp/.tsunami) is the same program.
-      const name = raw.startsWith('.') && raw.length > 1 ? raw.slice(1) : raw;
-      const hit = exact.get(name);
-      if (hit) return hit;
-      const bare = stripExtension(name);
-      if (bare) {
-        const h = exact.get(bare);
-        if (h) return h;
+      let answer = answers.get(raw);
+      if (answer === undefined) {
+        answer = lookup(raw) ?? null;
+        if (answers.size >= MAX_MATCHER_ANSWERS) answers.clear();
+        answers.set(raw, answer);
       }
-      for (const p of prefixes) if (name.startsWith(p.value) && isNameBoundary(name[p.value.length])) return p.entry;
-      return undefined;
+      return answer ?? undefined;
     },
   };
   byFilter.set(filterId, matcher);
