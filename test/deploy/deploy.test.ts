@@ -81,7 +81,7 @@ describe('deploy/', () => {
 
   test('each overlay gives its agent one source and only the host access it needs', () => {
     const expected = {
-      'kernel-audit': { source: '--source=linux-audit', hostPID: true, hostPaths: ['/run/audit', '/var/log/audit'] },
+      'kernel-audit': { source: '--source=linux-audit', hostPID: true, hostPaths: ['/', '/run/audit'] },
       procfs: { source: '--source=procfs', hostPID: true, hostPaths: [] },
       tetragon: { source: '--source=tetragon:/var/log/tetragon/tetragon.log', hostPID: false, hostPaths: ['/var/log/tetragon'] },
     };
@@ -92,7 +92,9 @@ describe('deploy/', () => {
       assert.equal(spec.hostPID ?? false, expected[overlay].hostPID, `${overlay}: hostPID`);
       const paths = (spec.volumes as Obj[]).filter((v) => v.hostPath).map((v) => v.hostPath.path).sort();
       assert.deepEqual(paths, expected[overlay].hostPaths, `${overlay}: host paths`);
-      assert.equal(spec.automountServiceAccountToken, false, `${overlay}: the agent does not call the API`);
+      // The token is there for the pod directory alone (RBAC: read pods, checked below).
+      assert.equal(spec.automountServiceAccountToken, true, `${overlay}: the agent reads this node's pods`);
+      assert.ok(spec.containers[0].args.includes('--pods=kubernetes'), `${overlay}: --pods=kubernetes`);
     }
   });
 
