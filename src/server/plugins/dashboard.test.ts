@@ -335,6 +335,9 @@ describe('dashboard in chromium', () => {
     if (expectedTypes.includes('K8S.NODE_EICAR')) {
       const eicar = alerts.find((a) => a.type === 'K8S.NODE_EICAR')!;
       await page.goto(`${serve.url}/alerts/${encodeURIComponent(eicar.id)}`);
+      // The page renders after its fetch: wait for the head before reading every command line.
+      await page.locator('.alert-head h1').waitFor();
+      await page.locator('.command-line').first().waitFor();
       assert.ok((await page.locator('.command-line').allTextContents()).includes(`sh -c echo ${IMG}; ${SCRIPT}`), 'command lines as text');
     }
 
