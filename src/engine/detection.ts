@@ -8,6 +8,7 @@ import type { AlertEntities } from '../alerts/alert.js';
 import type { EventKind, EventOfKind, Severity, VigilEvent } from '../events/model.js';
 import type { Indicators } from '../indicators/indicators.js';
 import type { Inventory } from '../inventory/inventory.js';
+import type { ExecScreen } from './screen.js';
 import type { StateStore } from './state/store.js';
 
 /** What a detection found in one event. The engine turns it into an alert (or a repeat of one). */
@@ -54,6 +55,11 @@ export interface Detection<K extends EventKind = EventKind> {
    * 'Container {container} of pod {namespace}/{pod} runs privileged (image {image}).'
    */
   readonly summary: string;
+  /**
+   * For `process.exec` events: strings one of which every process it fires on contains (see
+   * engine/screen); events without any skip the detection unread.
+   */
+  readonly screen?: ExecScreen;
   /** Settings this detection reads from `ctx.settings`, with defaults (documented in rules list). */
   readonly defaults?: DetectionSettings;
   /**

@@ -8,10 +8,11 @@ import { AlertAggregator, type AggregatorOptions } from '../alerts/aggregator.js
 import type { AlertEntities, StatusChange } from '../alerts/alert.js';
 import { ExceptionSet } from '../alerts/exceptions.js';
 import type { Catalog } from '../catalog/catalog.js';
-import type { EventKind, K8sAuditEvent, VigilEvent } from '../events/model.js';
+import type { EventKind, K8sAuditEvent, ProcessExecEvent, VigilEvent } from '../events/model.js';
 import type { Indicators } from '../indicators/indicators.js';
 import { StateInventory } from '../inventory/inventory.js';
 import type { AnyDetection, DetectionContext, DetectionSettings, Finding } from './detection.js';
+import { ExecScreens } from './screen.js';
 import type { MemoryState } from './state/store.js';
 
 export const DEFAULT_CLUSTER = 'default';
@@ -31,6 +32,11 @@ export interface EngineOptions {
    * finding still becomes an alert, raised with this status change (dismissed).
    */
   suppress?: (type: string, entities: AlertEntities, event: VigilEvent) => StatusChange | undefined;
+  /**
+   * Apply detections' exec screens (default true). Off, every exec reaches every exec detection:
+   * the reference the screens are tested against.
+   */
+  screens?: boolean;
 }
 
 export interface EngineStats {
@@ -55,6 +61,8 @@ export class Engine {
   private settings = new Map<AnyDetection, DetectionSettings>();
   private detections: readonly AnyDetection[] = [];
   private catalog: Catalog;
+  /** Over the exec detections' screens (undefined: none screens, or screens are off). */
+  private execScreens: ExecScreens | undefined;
 
   constructor(private readonly options: EngineOptions) {
     this.catalog = options.catalog;
@@ -86,6 +94,16 @@ export class Engine {
     this.auditDetections = detections.filter((d) => d.kinds.includes('k8s.audit'));
     this.auditBuckets.clear();
     this.contexts.clear();
+    this.execScreens = this.buildExecScreens(byKind.get('process.exec') ?? []);
+  }
+
+  /** The exec detections' screens, unless none has one or screens are off. */
+  private buildExecScreens(execDetections: readonly AnyDetection[]): ExecScreens | undefined {
+    if (this.options.screens === false || !execDetections.some((d) => d.screen)) return undefined;
+    return new ExecScreens(
+      execDetections.map((d) => d.screen),
+      this.options.indicators,
+    );
   }
 
   /** The detections an audit event with this verb and resource reaches, memoised per pair. */
@@ -131,7 +149,11 @@ export class Engine {
     this.stats.byKind[event.kind] = (this.stats.byKind[event.kind] ?? 0) + 1;
     const context = this.clusterContext(event.cluster ?? DEFAULT_CLUSTER);
     const detections = event.kind === 'k8s.audit' ? this.auditBucket(event) : (this.byKind.get(event.kind) ?? []);
-    for (const detection of detections) {
+    const screens = event.kind === 'process.exec' ? this.execScreens : undefined;
+    screens?.scan(event as ProcessExecEvent);
+    for (let i = 0; i < detections.length; i++) {
+      const detection = detections[i]!;
+      if (screens && !screens.passes(i, event as ProcessExecEvent, context.perDetection.get(detection)!)) continue;
       let result: Finding | readonly Finding[] | undefined;
       try {
         result = detection.detect(event as never, context.perDetection.get(detection)!);

@@ -145,6 +145,12 @@ export default defineDetection({
   type: 'K8S.NODE_ReverseShell',
   kinds: ['process.exec', 'net.connect'],
   summary: 'Reverse shell ({form}) to {target} in {place}: {commandLine}',
+  screen: {
+    // /dev/tcp and /dev/udp; the netcat family and the other pipe clients; socat
+    anyOf: ['/tcp/', '/udp/', 'nc', 'socat', 'telnet', 'openssl', 'cryptcat', 'sbd'],
+    // an interpreter whose inline code opens a socket
+    allOf: [[INTERPRETER_PREFIXES, ['socket', 'fsockopen', 'createconnection', 'net.connect', '/inet/', 'tcpclient']]],
+  },
   detect(event) {
     const hit = event.kind === 'process.exec' ? execHit(event) : connectHit(event);
     if (!hit) return undefined;

@@ -1,0 +1,260 @@
+/**
+ * @module engine/screen
+ * The exec screen: most processes a node runs are of no interest to most node detections, yet
+ * reading a command line properly (shell syntax, wrappers, paths, URLs) is what costs. A detection
+ * may therefore declare an {@link ExecScreen}: strings of which at least one appears in the text of
+ * every process it can fire on. One pass of an Aho–Corasick automaton over the process's text
+ * tells which detections may care; the others skip the event without reading it — the node-side
+ * counterpart of indexing audit detections by verb and resource.
+ *
+ * A screen must never hide an event its detection would fire on. The text is therefore scanned as
+ * the command-line readers could at most make of it: ASCII lower-cased, with the characters they
+ * remove (quotes, backslashes, backticks) removed. Text the readers could turn into other letters
+ * — non-ASCII (Unicode case folding), ANSI-C quoting (`$'\x63url'`), variables the script assigns
+ * itself (`a=cu; $a'rl'`) — passes every screen: it is rare in benign processes, so failing open
+ * costs little. `src/detections/node/screens.test.ts` checks on every fixture, the benign corpus
+ * and mutated attacks that screened and unscreened engines raise the same alerts.
+ */
+import type { ProcessExecEvent } from '../events/model.js';
+import type { Indicators } from '../indicators/indicators.js';
+import type { DetectionContext } from './detection.js';
+
+/** Screen strings, or a function of the engine's indicator lists that gives them. */
+export type ScreenStrings = readonly string[] | ((indicators: Indicators) => readonly string[]);
+
+export interface ExecScreen {
+  /**
+   * Lower-case ASCII strings without whitespace, quotes, backslashes or backticks: the screen
+   * passes when one of them appears in the event's executable, command line, arguments or working
+   * directory (as scanned above). Name a path by its file name (`shadow`, not `/etc/shadow`: paths
+   * are normalised before they are compared).
+   */
+  readonly anyOf?: ScreenStrings;
+  /** Also passes when, for one entry, a string of each of its lists appears (an interpreter and a socket call). */
+  readonly allOf?: readonly (readonly ScreenStrings[])[];
+  /**
+   * What the text cannot vouch for — the ancestry, the container, state learned from earlier
+   * events: a cheap test; true lets the event through whatever the text says.
+   */
+  readonly also?: (event: ProcessExecEvent, ctx: DetectionContext) => boolean;
+}
+
+/**
+ * The screens of a list of exec detections, numbered by their place in it: one automaton over all
+ * their strings, and per detection the alternatives (lists of string groups) that let an event pass.
+ */
+export class ExecScreens {
+  private readonly automaton: ScreenAutomaton;
+  /** Per detection: undefined (unscreened), else alternatives, each the groups that must all be seen. */
+  private readonly alternatives: (readonly (readonly number[])[] | undefined)[];
+  private hits: ScreenHits | undefined;
+
+  constructor(
+    private readonly screens: readonly (ExecScreen | undefined)[],
+    indicators: Indicators,
+  ) {
+    const patterns: { text: string; owner: number }[] = [];
+    let groups = 0;
+    const group = (strings: ScreenStrings): number => {
+      for (const text of typeof strings === 'function' ? strings(indicators) : strings) patterns.push({ text, owner: groups });
+      return groups++;
+    };
+    this.alternatives = screens.map((screen) => {
+      if (!screen) return undefined;
+      const alternatives: number[][] = [];
+      if (screen.anyOf) alternatives.push([group(screen.anyOf)]);
+      for (const entry of screen.allOf ?? []) alternatives.push(entry.map(group));
+      return alternatives;
+    });
+    this.automaton = new ScreenAutomaton(patterns, groups);
+  }
+
+  /** Reads an exec event's text once; `passes` then answers per detection. */
+  scan(event: ProcessExecEvent): void {
+    this.hits = this.automaton.scan(event.process);
+  }
+
+  /** Whether the detection at `index` must see the event last scanned. */
+  passes(index: number, event: ProcessExecEvent, ctx: DetectionContext): boolean {
+    const alternatives = this.alternatives[index];
+    const hits = this.hits!;
+    if (!alternatives || hits.all) return true;
+    for (const groups of alternatives) {
+      let all = true;
+      for (const g of groups) {
+        if (!hits.seen[g]) {
+          all = false;
+          break;
+        }
+      }
+      if (all) return true;
+    }
+    return this.screens[index]!.also?.(event, ctx) ?? false;
+  }
+}
+
+/** Lower-case ASCII only: the scan fails open on anything else. */
+const ALPHABET = 128;
+/** The automaton's table is dense (ALPHABET entries a state): this many states is about 25 MB. */
+const MAX_STATES = 50_000;
+
+/** Characters the command-line readers remove from words; the scan removes them too. */
+function isRemoved(c: number): boolean {
+  return c === 39 /* ' */ || c === 34 /* " */ || c === 92 /* \ */ || c === 96; /* ` */
+}
+
+function isWhitespace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** The outcome of one scan: which patterns' owners were seen, or every one (failed open). */
+export interface ScreenHits {
+  all: boolean;
+  /** 1 at an owner's index when one of its strings appeared. */
+  readonly seen: Uint8Array;
+}
+
+/**
+ * A multi-string matcher over a process's text: patterns belong to owners (numbered from 0), and
+ * a scan marks the owners whose patterns occur. Built once; scanning allocates nothing.
+ */
+export class ScreenAutomaton {
+  /** next[state * ALPHABET + c]: the state after reading c (failure links folded in). */
+  private readonly next: Int32Array;
+  /** The owners each state completes a pattern of (its own and through failure links). */
+  private readonly outputs: readonly (readonly number[])[];
+  private readonly hits: ScreenHits;
+  /** What the scan has met so far in this process: a variable reference, an assignment. */
+  private variable = false;
+  private assignment = false;
+
+  constructor(patterns: ReadonlyArray<{ text: string; owner: number }>, owners: number) {
+    const goto: Map<number, number>[] = [new Map()];
+    const own: number[][] = [[]];
+    for (const { text, owner } of patterns) {
+      checkPattern(text);
+      let state = 0;
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        let to = goto[state]!.get(c);
+        if (to === undefined) {
+          to = goto.length;
+          if (to >= MAX_STATES) throw new Error(`exec screens: more than ${MAX_STATES} automaton states; use fewer or shorter strings`);
+          goto.push(new Map());
+          own.push([]);
+          goto[state]!.set(c, to);
+        }
+        state = to;
+      }
+      if (!own[state]!.includes(owner)) own[state]!.push(owner);
+    }
+    // Breadth-first: each state's failure link and full transition row, from its parent's.
+    const next = new Int32Array(goto.length * ALPHABET);
+    const fail = new Int32Array(goto.length);
+    const outputs: number[][] = own.map((o) => [...o]);
+    const queue: number[] = [];
+    for (let c = 0; c < ALPHABET; c++) {
+      const to = goto[0]!.get(c);
+      if (to !== undefined) {
+        next[c] = to;
+        queue.push(to);
+      }
+    }
+    for (let head = 0; head < queue.length; head++) {
+      const state = queue[head]!;
+      for (const o of outputs[fail[state]!]!) if (!outputs[state]!.includes(o)) outputs[state]!.push(o);
+      for (let c = 0; c < ALPHABET; c++) {
+        const to = goto[state]!.get(c);
+        if (to === undefined) next[state * ALPHABET + c] = next[fail[state]! * ALPHABET + c]!;
+        else {
+          fail[to] = next[fail[state]! * ALPHABET + c]!;
+          next[state * ALPHABET + c] = to;
+          queue.push(to);
+        }
+      }
+    }
+    this.next = next;
+    this.outputs = outputs;
+    this.hits = { all: false, seen: new Uint8Array(owners) };
+  }
+
+  /**
+   * Which owners' strings occur in the process's text. The result is reused by the next scan:
+   * read it before scanning again.
+   */
+  scan(process: ProcessExecEvent['process']): ScreenHits {
+    const hits = this.hits;
+    hits.seen.fill(0);
+    hits.all = false;
+    this.variable = false;
+    this.assignment = false;
+    if (
+      !this.scanText(process.executable) ||
+      !this.scanText(process.commandLine) ||
+      (!isJoinOf(process.commandLine, process.args) && !this.scanArgs(process.args)) ||
+      (process.cwd !== undefined && !this.scanText(process.cwd)) ||
+      // tools' reader expands variables the script assigned itself: `a=cu; $a'rl'`
+      (this.variable && this.assignment)
+    ) {
+      hits.all = true;
+    }
+    return hits;
+  }
+
+  private scanArgs(args: readonly string[]): boolean {
+    for (const arg of args) if (!this.scanText(arg)) return false;
+    return true;
+  }
+
+  /** Marks the owners seen in `text`; false when the text must pass every screen. */
+  private scanText(text: string): boolean {
+    const next = this.next;
+    const outputs = this.outputs;
+    const seen = this.hits.seen;
+    let state = 0;
+    for (let i = 0; i < text.length; i++) {
+      let c = text.charCodeAt(i);
+      if (c >= ALPHABET) return false;
+      if (isRemoved(c)) {
+        // a backslash before a newline is a line continuation: both go
+        if (c === 92 && text.charCodeAt(i + 1) === 10) i++;
+        continue;
+      }
+      if (c === 36 /* $ */) {
+        const after = text.charCodeAt(i + 1);
+        if (after === 39) return false; // $'…': ANSI-C quoting decodes escapes
+        if (after === 123 || after === 95 || (after >= 65 && after <= 90) || (after >= 97 && after <= 122)) this.variable = true;
+      } else if (c === 61 /* = */) this.assignment = true;
+      if (c >= 65 && c <= 90) c += 32;
+      state = next[state * ALPHABET + c]!;
+      const out = outputs[state]!;
+      for (let k = 0; k < out.length; k++) seen[out[k]!] = 1;
+    }
+    return true;
+  }
+}
+
+/** True when `line` is `args.join(' ')`, checked without building the join. */
+function isJoinOf(line: string, args: readonly string[]): boolean {
+  let at = 0;
+  for (let i = 0; i < args.length; i++) {
+    if (i > 0) {
+      if (line.charCodeAt(at) !== 32) return false;
+      at++;
+    }
+    const a = args[i]!;
+    if (!line.startsWith(a, at)) return false;
+    at += a.length;
+  }
+  return at === line.length;
+}
+
+function checkPattern(text: string): void {
+  if (!text) throw new Error('exec screens: an empty string would match every process');
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= ALPHABET || isRemoved(c) || isWhitespace(c) || (c >= 65 && c <= 90)) {
+      throw new Error(`exec screens: '${text}' must be lower-case ASCII without whitespace, quotes, backslashes or backticks`);
+    }
+  }
+}
