@@ -147,7 +147,7 @@ export default defineDetection({
   summary: 'Reverse shell ({form}) to {target} in {place}: {commandLine}',
   screen: {
     // /dev/tcp and /dev/udp; the netcat family and the other pipe clients; socat
-    anyOf: ['/tcp/', '/udp/', 'nc', 'socat', 'telnet', 'openssl', 'cryptcat', 'sbd'],
+    anyOf: ['/tcp/', '/udp/', 'nc', 'netcat', 'socat', 'telnet', 'openssl', 'cryptcat', 'sbd'],
     // an interpreter whose inline code opens a socket
     allOf: [[INTERPRETER_PREFIXES, ['socket', 'fsockopen', 'createconnection', 'net.connect', '/inet/', 'tcpclient']]],
   },
