@@ -15,6 +15,10 @@ export default defineDetection({
   type: 'K8S.NODE_ContainerSSH',
   kinds: ['process.exec'],
   summary: 'SSH server {program} runs in {place} (image {image}): {commandLine}',
+  screen: {
+    // the program's name (executable or argv[0]): sshd, sshd-session, sshd-auth, tinysshd; dropbear, dropbearmulti; tinyssh
+    anyOf: ['sshd', 'dropbear', 'tinyssh'],
+  },
   detect(event) {
     const container = event.container;
     if (!container) return undefined;

@@ -33,6 +33,10 @@ export default defineDetection({
   type: 'K8S.NODE_NamespaceCreation',
   kinds: ['process.namespace', 'process.exec'],
   summary: '{how} in {place} (namespaces: {namespaces}): {commandLine}',
+  screen: {
+    // the exec branches: the program's name is unshare or nsenter (process.namespace events are never screened)
+    anyOf: ['unshare', 'nsenter'],
+  },
   detect(event) {
     const container = event.container;
     if (!container) return undefined;

@@ -41,6 +41,10 @@ export default defineDetection({
   type: 'K8S.NODE_PrivilegedExecutionInContainer',
   kinds: ['process.exec'],
   summary: 'Command {command} ran in privileged {place} ({how}), image {image}.',
+  screen: {
+    // decided by facts, not text: a privileged container, and a process from outside its tree or on a terminal
+    also: (event) => event.container?.privileged === true && (event.process.inInitTree === false || event.process.tty !== undefined),
+  },
   detect(event, ctx) {
     const c = event.container;
     if (c?.privileged !== true) return undefined;

@@ -11,6 +11,7 @@
  */
 import { defineDetection } from '../../engine/detection.js';
 import type { ProcessExecEvent } from '../../events/model.js';
+import type { IndicatorList } from '../../indicators/indicators.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandsOf, reconNameOf } from './lib/shells.js';
 
@@ -56,6 +57,52 @@ function expand(c: CompactExec, like: ProcessExecEvent): ProcessExecEvent {
   };
 }
 
+/**
+ * A piece of `value` that the screen's text holds wherever a word equal to `value` is written: its
+ * longest run of ASCII without whitespace, quotes, backslashes or backticks, lower-cased. None when
+ * it has no such run: a value that is all non-ASCII makes the scan fail open anyway; one that is
+ * all whitespace or quotes can be screened by no string.
+ */
+function screenWord(value: string): string | undefined {
+  let best = '';
+  for (const piece of value.split(/[\s'"`\\]|[^\x00-\x7f]/)) if (piece.length > best.length) best = piece;
+  return best ? best.toLowerCase() : undefined;
+}
+
+function isAscii(value: string): boolean {
+  return /^[\x00-\x7f]*$/.test(value);
+}
+
+interface ReconScreen {
+  /** Names of entries that count whatever their arguments. */
+  names: string[];
+  /** Names of entries that need one of their arguments, and those arguments. */
+  namesWithArgs: string[];
+  args: string[];
+  /** An entry no string can stand for (a name or argument of whitespace and quotes only). */
+  unscreenable: boolean;
+}
+
+/** The recon list as screen strings, read once per loaded list. */
+function reconScreen(list: IndicatorList): ReconScreen {
+  const screen: ReconScreen = { names: [], namesWithArgs: [], args: [], unscreenable: false };
+  const add = (to: string[], value: string): void => {
+    const word = screenWord(value);
+    if (word) to.push(word);
+    else if (isAscii(value)) screen.unscreenable = true;
+  };
+  for (const entry of list.entries) {
+    if (!Array.isArray(entry.anyArg)) {
+      add(screen.names, entry.value);
+      continue;
+    }
+    add(screen.namesWithArgs, entry.value);
+    // reconNameOf compares arguments with includes(): only strings can be equal to one
+    for (const arg of entry.anyArg as unknown[]) if (typeof arg === 'string') add(screen.args, arg);
+  }
+  return screen;
+}
+
 function sessionOf(event: ProcessExecEvent): string {
   if (event.container) return `container|${event.container.id}`;
   return `node|${event.node}|${event.process.auid ?? 'none'}|${event.process.tty ?? 'none'}`;
@@ -66,6 +113,15 @@ export default defineDetection({
   kinds: ['process.exec'],
   summary: '{count} distinct reconnaissance commands within {window}s in {place}: {commands}',
   defaults: { windowSeconds: 60, minDistinctCommands: 5 },
+  // Counts only commands reconNameOf names, so the screen passes every event it learns from.
+  screen: {
+    // a command whose file name (after wrappers) is a recon name that counts with any arguments
+    anyOf: (indicators) => indicators.compiled('recon-commands', reconScreen).names,
+    // a recon name that counts only with one of its arguments (cat /etc/passwd, ip addr), and such an argument
+    allOf: [[(indicators) => indicators.compiled('recon-commands', reconScreen).namesWithArgs, (indicators) => indicators.compiled('recon-commands', reconScreen).args]],
+    // a configured name or argument that no string can stand for
+    also: (_event, ctx) => ctx.indicators.compiled('recon-commands', reconScreen).unscreenable,
+  },
   detect(event, ctx) {
     const recon = ctx.indicators.list('recon-commands').entries;
     const names = new Set<string>();

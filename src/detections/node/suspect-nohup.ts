@@ -60,6 +60,10 @@ export default defineDetection({
   type: 'K8S.NODE_SuspectNohup',
   kinds: ['process.exec'],
   summary: 'nohup runs {file} in the background in {place}: {commandLine}',
+  screen: {
+    // every branch: a word of the process's commands whose file name is nohup
+    anyOf: ['nohup'],
+  },
   detect(event) {
     for (const c of commandsOf(event.process)) {
       const words = c.words;

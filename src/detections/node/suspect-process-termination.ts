@@ -128,6 +128,46 @@ function termination(inv: Invocation, pipelineText: () => string, tools: Tools, 
   return undefined;
 }
 
+/**
+ * A piece of `value` that the screen's text holds wherever `value` is written: its longest run of
+ * ASCII without whitespace, quotes, backslashes or backticks, lower-cased. None when it has no
+ * such run: a value that is all non-ASCII makes the scan fail open anyway; one that is all
+ * whitespace or quotes can be screened by no string.
+ */
+function screenWord(value: string): string | undefined {
+  let best = '';
+  for (const piece of value.split(/[\s'"`\\]|[^\x00-\x7f]/)) if (piece.length > best.length) best = piece;
+  return best ? best.toLowerCase() : undefined;
+}
+
+function isAscii(value: string): boolean {
+  return /^[\x00-\x7f]*$/.test(value);
+}
+
+/**
+ * Screen strings for the list's entries: the uninstaller texts, and each install folder's last
+ * segment (a normalised path under the folder has it as a segment, written in the path given or
+ * in the working directory it is resolved against). The root folder has no segment: the
+ * deleters' names stand for it.
+ */
+function listScreen(list: IndicatorList): { words: string[]; unscreenable: boolean } {
+  const screen = { words: [] as string[], unscreenable: false };
+  const add = (value: string): void => {
+    const word = screenWord(value);
+    if (word) screen.words.push(word);
+    else if (isAscii(value)) screen.unscreenable = true;
+  };
+  for (const e of list.entries) {
+    if (e.match === 'command') add(e.value.toLowerCase());
+    else if (e.match === 'dir') {
+      const last = e.value.split('/').filter((s) => s !== '').at(-1);
+      if (last !== undefined) add(last);
+      else screen.words.push(...DELETERS);
+    }
+  }
+  return screen;
+}
+
 function detectExec(event: ProcessExecEvent, ctx: DetectionContext): Finding | undefined {
   const tools = toolsOf(ctx);
   const text = lowerMatchText(event.process);
@@ -152,6 +192,26 @@ export default defineDetection({
   type: 'K8S.NODE_SuspectProcessTermination',
   kinds: ['process.exec'],
   summary: 'Security monitoring {tool} was targeted ({how}) by {process} in {place}.',
+  screen: {
+    anyOf: (indicators) => [
+      // kill, pkill, killall, skill, killall5; systemctl stop|disable|mask|kill
+      'kill',
+      'systemctl',
+      // service, rc-service and init scripts need the action stop or teardown (aa-teardown too)
+      'stop',
+      'teardown',
+      'update-rc.d',
+      'chkconfig',
+      'rc-update',
+      // setenforce; a redirection to /sys/fs/selinux/enforce (its last segment, in the target or the cwd)
+      'enforce',
+      'ufw',
+      // uninstaller texts and install folders removed
+      ...indicators.compiled('security-tools', listScreen).words,
+    ],
+    // a configured uninstaller or folder that no string can stand for
+    also: (_event, ctx) => ctx.indicators.compiled('security-tools', listScreen).unscreenable,
+  },
   detect(event, ctx) {
     if (underPackageManager(event, ctx.indicators)) return undefined;
     return detectExec(event, ctx);

@@ -12,9 +12,9 @@
  *   platform module), `id` about a named user (`id -gn hdfs`).
  * Interactive or bare shells (`sh`, `bash -i`) under a web server fire.
  */
-import { defineDetection } from '../../engine/detection.js';
-import type { IndicatorEntry } from '../../indicators/indicators.js';
-import type { ProcessInfo } from '../../events/model.js';
+import { defineDetection, type DetectionContext } from '../../engine/detection.js';
+import type { IndicatorEntry, IndicatorList } from '../../indicators/indicators.js';
+import type { ProcessExecEvent, ProcessInfo } from '../../events/model.js';
 import { entitiesOf, placeOf, programName } from './lib/process.js';
 import { commandsOf, isShellProcess, reconNameOf, scriptOf, unwrap } from './lib/shells.js';
 
@@ -32,6 +32,28 @@ function webServerAncestor(ancestors: readonly ProcessInfo[], servers: readonly 
     return (entry.argsAny as unknown[]).some((a) => typeof a === 'string' && line.includes(a)) ? ancestor : undefined;
   }
   return undefined;
+}
+
+/** The web-server list's program names, as webServerAncestor compares them (exactly). */
+function serverNames(list: IndicatorList): ReadonlySet<string> {
+  return new Set(list.entries.map((e) => e.value));
+}
+
+/**
+ * The screen: a container, and a nearest non-shell ancestor (of the first three) named like a web
+ * server — what webServerAncestor requires before it reads the runtime's command line.
+ */
+function mayHaveWebServerParent(event: ProcessExecEvent, ctx: DetectionContext): boolean {
+  if (!event.container) return false;
+  const names = ctx.indicators.compiled('web-server-processes', serverNames);
+  const ancestors = event.ancestors;
+  for (let i = 0; i < ancestors.length && i < MAX_ANCESTORS; i++) {
+    const ancestor = ancestors[i]!;
+    if (isShellProcess(ancestor)) continue;
+    const name = programName(ancestor);
+    return names.has(name) || names.has(name.replace(/[0-9.]+$/, ''));
+  }
+  return false;
 }
 
 /** The recon command of `words`, unless it is a runtime library's routine probe. */
@@ -65,6 +87,10 @@ export default defineDetection({
   type: 'K8S.NODE_Webshell',
   kinds: ['process.exec'],
   summary: '{server} in {place} started {what}: {commandLine}',
+  screen: {
+    // decided by the ancestry: any shell or recon command may be the web shell's, so no text vouches for it
+    also: mayHaveWebServerParent,
+  },
   detect(event, ctx) {
     const container = event.container;
     if (!container) return undefined;
