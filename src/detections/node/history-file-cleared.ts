@@ -14,7 +14,7 @@
  */
 import { defineDetection, type DetectionContext, type Finding } from '../../engine/detection.js';
 import type { FileAccessEvent, ProcessExecEvent } from '../../events/model.js';
-import { accountOf, destructiveOn, globMatch, hasGlob, invocationsOf, nodeFinding, normalizePath, type Invocation } from './lib/files.js';
+import { accountOf, DELETERS, destructiveOn, globMatch, hasGlob, invocationsOf, nodeFinding, normalizePath, type Invocation } from './lib/files.js';
 import { basename, programName, shellScript } from './lib/process.js';
 
 /** The history-file entry a path names (a glob counts when it can match one), else undefined. */
@@ -64,10 +64,22 @@ function fromFile(event: FileAccessEvent, ctx: DetectionContext): Finding | unde
   return nodeFinding(event, { file, how, user: accountOf(file, event.process) }, file, file);
 }
 
+/**
+ * What a command needs to destroy a file through destructiveOn(): an output redirection, or one
+ * of the programs it reads (deleters, its rewriters, find).
+ */
+const DESTROYERS = ['>', ...DELETERS, 'truncate', 'cp', 'install', 'dd', 'mv', 'ln', 'sed', 'perl', 'find'];
+
 export default defineDetection({
   type: 'K8S.NODE_HistoryFileCleared',
   kinds: ['process.exec', 'file.access'],
   summary: 'History file {file} of user {user} was cleared ({how}) by {process} in {place}.',
+  screen: {
+    // a history file by name (a path's file name, or the cwd's); `history -c`; HISTFILESIZE=0
+    anyOf: (indicators) => [...indicators.list('history-files').values, 'history', 'histfilesize'],
+    // a glob standing for a history file (rm ~/.*), given to a redirection or a destroying program
+    allOf: [[['*', '?', '['], DESTROYERS]],
+  },
   detect(event, ctx) {
     return event.kind === 'process.exec' ? fromExec(event, ctx) : fromFile(event, ctx);
   },

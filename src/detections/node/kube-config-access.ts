@@ -23,6 +23,14 @@ import type { IndicatorEntry, IndicatorList } from '../../indicators/indicators.
 
 const LIST = 'kubelet-credentials';
 
+/**
+ * The file names of a path list (kubelet.conf, pki for the folder /var/lib/kubelet/pki): a path
+ * that is or lies below an entry holds its last segment, written out in the command or its cwd.
+ */
+function fileNames(list: ReadonlySet<string>): string[] {
+  return [...new Set([...list].map((path) => path.slice(path.lastIndexOf('/') + 1) || path))];
+}
+
 /** The reader list by lower-cased program name (the first entry of a name wins, as a search in order finds it). */
 function readersByName(list: IndicatorList): ReadonlyMap<string, IndicatorEntry> {
   const byName = new Map<string, IndicatorEntry>();
@@ -65,6 +73,10 @@ export default defineDetection({
   type: 'K8S.NODE_KubeConfigAccess',
   kinds: ['process.exec', 'file.access'],
   summary: 'Kubelet credentials {file} were accessed ({how}) by {process} in {place}.',
+  screen: {
+    // a listed file named by path, redirection, assignment (KUBECONFIG=) or inside interpreter code
+    anyOf: (indicators) => fileNames(indicators.list(LIST).values),
+  },
   detect(event, ctx) {
     if (allowedReader(event, ctx) || underPackageManager(event, ctx.indicators)) return undefined;
     return event.kind === 'process.exec' ? fromExec(event, ctx) : fromFile(event, ctx);

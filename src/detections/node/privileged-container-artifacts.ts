@@ -71,6 +71,11 @@ export default defineDetection({
   type: 'K8S.NODE_PrivilegedContainerArtifacts',
   kinds: ['process.exec'],
   summary: 'A privileged container was started ({how}) by {process} in {place}.',
+  screen: {
+    // --privileged, a kubectl --overrides or Docker API "Privileged": true; --cap-add ALL;
+    // the host root as a volume or API bind (-v /:/host, "Binds":["/:…"]); --mount source=/ or src=/
+    anyOf: ['privileged', 'cap-add', '/:', 'source=/', 'src=/'],
+  },
   detect(event, ctx) {
     for (const inv of invocationsOf(event.process)) {
       const found = privilegedStart(inv, ctx);

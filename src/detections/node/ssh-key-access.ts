@@ -13,10 +13,16 @@
  */
 import { defineDetection, type DetectionContext, type Finding } from '../../engine/detection.js';
 import type { FileAccessEvent, NodeEvent, ProcessExecEvent } from '../../events/model.js';
-import { accountOf, destructiveOn, globMatch, hasGlob, invocationsOf, listValues, nodeFinding, normalizePath, optionValue, positionals, runBy, underPackageManager, type Invocation } from './lib/files.js';
+import { accountOf, DELETERS, destructiveOn, globMatch, hasGlob, invocationsOf, listValues, nodeFinding, normalizePath, optionValue, positionals, runBy, underPackageManager, type Invocation } from './lib/files.js';
 import { basename } from './lib/process.js';
 
 const KEY_FILES = ['authorized_keys', 'authorized_keys2'];
+
+/**
+ * What a command needs to change a key file: an output redirection, a program change() reads
+ * itself, or one destructiveOn() reads (deleters, its rewriters, find).
+ */
+const CHANGERS = ['>', 'tee', 'chattr', 'curl', 'wget', ...DELETERS, 'truncate', 'cp', 'install', 'dd', 'mv', 'ln', 'sed', 'perl', 'find'];
 
 function isKeyFile(path: string): boolean {
   const name = basename(path);
@@ -92,6 +98,12 @@ export default defineDetection({
   type: 'K8S.NODE_SshKeyAccess',
   kinds: ['process.exec', 'file.access'],
   summary: 'SSH authorized_keys file {file} of user {user} was {how} by {process} in {place}.',
+  screen: {
+    // the key file by name (authorized_keys2 included), in a path or the cwd
+    anyOf: ['authorized_keys'],
+    // a glob standing for it (~/.ssh/auth*), given to a redirection or a changing program
+    allOf: [[['*', '?', '['], CHANGERS]],
+  },
   detect(event, ctx) {
     if (managed(event, ctx)) return undefined;
     return event.kind === 'process.exec' ? fromExec(event) : fromFile(event);

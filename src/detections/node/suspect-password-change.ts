@@ -20,6 +20,15 @@ import { programName } from './lib/process.js';
 const SHADOW = 'password-hash-files';
 /** Values of -p that lock or disable a password instead of setting one. */
 const LOCK_MARKERS = new Set(['', '!', '!!', '*', '!*', 'x']);
+
+/**
+ * The file names of a path list (shadow, tcb for the folder /etc/tcb): a path that is or lies
+ * below an entry holds its last segment, written out in the command or its cwd.
+ */
+function fileNames(list: ReadonlySet<string>): string[] {
+  return [...new Set([...list].map((path) => path.slice(path.lastIndexOf('/') + 1) || path))];
+}
+
 function change(inv: Invocation, cwd: string | undefined, ctx: DetectionContext): { account: string; how: string; file?: string } | undefined {
   const { program, args } = inv;
   if ((program === 'chpasswd' || program === 'chgpasswd') && hasFlag(args, 'e', ['--encrypted'])) {
@@ -63,6 +72,11 @@ export default defineDetection({
   type: 'K8S.NODE_SuspectPasswordChange',
   kinds: ['process.exec', 'file.access'],
   summary: 'A password was set from a pre-hashed value for {account} ({how}) by {process} in {place}.',
+  screen: {
+    // chpasswd/chgpasswd -e and usermod/useradd -p HASH by name; a redirection, tee or rewriting
+    // program on a listed file by its file name (in a path or the cwd)
+    anyOf: (indicators) => ['chpasswd', 'chgpasswd', 'usermod', 'useradd', ...fileNames(indicators.list(SHADOW).values)],
+  },
   detect(event, ctx) {
     if (underProvisioning(event, ctx.indicators)) return undefined;
     return event.kind === 'process.exec' ? fromExec(event, ctx) : fromFile(event, ctx);

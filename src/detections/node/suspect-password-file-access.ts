@@ -20,6 +20,14 @@ import { programName } from './lib/process.js';
 
 const LIST = 'password-hash-files';
 
+/**
+ * The file names of a path list (shadow, opasswd, tcb for the folder /etc/tcb): a path that is or
+ * lies below an entry holds its last segment, written out in the command or its cwd.
+ */
+function fileNames(list: ReadonlySet<string>): string[] {
+  return [...new Set([...list].map((path) => path.slice(path.lastIndexOf('/') + 1) || path))];
+}
+
 function fromExec(event: ProcessExecEvent, ctx: DetectionContext): Finding | undefined {
   const auth = listValues(ctx.indicators, 'authentication-components');
   for (const inv of invocationsOf(event.process)) {
@@ -48,6 +56,11 @@ export default defineDetection({
   type: 'K8S.NODE_SuspectPasswordFileAccess',
   kinds: ['process.exec', 'file.access'],
   summary: 'Password-hash file {file} was accessed ({how}) by {process} in {place}.',
+  screen: {
+    // a listed file named by path, redirection, assignment or inside interpreter code;
+    // getent shadow|gshadow and unshadow
+    anyOf: (indicators) => [...fileNames(indicators.list(LIST).values), 'shadow'],
+  },
   detect(event, ctx) {
     if (underPackageManager(event, ctx.indicators)) return undefined;
     return event.kind === 'process.exec' ? fromExec(event, ctx) : fromFile(event, ctx);

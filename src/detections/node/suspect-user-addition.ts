@@ -67,6 +67,10 @@ export default defineDetection({
   type: 'K8S.NODE_SuspectUserAddition',
   kinds: ['process.exec'],
   summary: 'Account {account} was added with {why} by {process} in {place}.',
+  screen: {
+    // useradd/luseradd/adduser (busybox's too); a line written into /etc/passwd (its file name)
+    anyOf: ['useradd', 'adduser', 'passwd'],
+  },
   detect(event, ctx) {
     if (underProvisioning(event, ctx.indicators) || runBy(event, listValues(ctx.indicators, 'image-builders'))) return undefined;
     for (const inv of invocationsOf(event.process)) {

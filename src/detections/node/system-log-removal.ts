@@ -15,7 +15,7 @@
  */
 import { defineDetection, type DetectionContext, type Finding } from '../../engine/detection.js';
 import type { FileAccessEvent, NodeEvent, ProcessExecEvent } from '../../events/model.js';
-import { coversPathList, destructiveOn, inPathList, invocationsOf, isRotatedArchive, listValues, nodeFinding, normalizePath, runBy, underPackageManager } from './lib/files.js';
+import { coversPathList, DELETERS, destructiveOn, inPathList, invocationsOf, isRotatedArchive, listValues, nodeFinding, normalizePath, runBy, underPackageManager } from './lib/files.js';
 
 const LIST = 'system-logs';
 
@@ -28,6 +28,20 @@ function housekeeping(event: NodeEvent, ctx: DetectionContext): boolean {
 }
 
 const JOURNAL_REMOVAL = ['--vacuum-time', '--vacuum-size', '--vacuum-files', '--rotate'];
+
+/**
+ * What a command needs to destroy a file through destructiveOn(): an output redirection, or one
+ * of the programs it reads (deleters, its rewriters, find).
+ */
+const DESTROYERS = ['>', ...DELETERS, 'truncate', 'cp', 'install', 'dd', 'mv', 'ln', 'sed', 'perl', 'find'];
+
+/**
+ * The first folders of the listed logs (var, run): a path that is, holds or lies below a listed
+ * log starts with one, written out in the command or its cwd unless a glob stands for it.
+ */
+function topFolders(list: ReadonlySet<string>): string[] {
+  return [...new Set([...list].map((path) => path.split('/').find(Boolean) ?? path))];
+}
 
 function fromExec(event: ProcessExecEvent, ctx: DetectionContext): Finding | undefined {
   const cwd = event.process.cwd;
@@ -62,6 +76,12 @@ export default defineDetection({
   type: 'K8S.NODE_SystemLogRemoval',
   kinds: ['process.exec', 'file.access'],
   summary: 'System log {file} was {how} by {process} in {place}.',
+  screen: {
+    // journalctl --vacuum-*/--rotate
+    anyOf: ['journalctl'],
+    // a redirection or destroying program on a listed log, a folder above one (rm -rf /var) or a glob
+    allOf: [[DESTROYERS, (indicators) => [...topFolders(indicators.list(LIST).values), '*', '?', '[']]],
+  },
   detect(event, ctx) {
     if (housekeeping(event, ctx)) return undefined;
     return event.kind === 'process.exec' ? fromExec(event, ctx) : fromFile(event, ctx);

@@ -15,6 +15,19 @@ import { basename } from './lib/process.js';
 
 const STOPPING_VERBS = new Set(['stop', 'disable', 'mask', 'kill']);
 const SYSTEMCTL_VALUE_OPTIONS = new Set(['-t', '--type', '-s', '--signal', '-p', '--property', '-H', '--host', '-M', '--machine', '--root', '-n', '--lines', '-o', '--output', '--kill-whom', '--state', '--job-mode', '--what', '--timestamp']);
+/**
+ * What a command needs to stop or remove a unit named by a glob: the programs stopping() reads.
+ */
+const UNIT_STOPPERS = ['systemctl', 'service', ...DELETERS, 'ln', 'mv'];
+
+/**
+ * The units' names up to their first dot (apt-daily-upgrade): updateUnit() matches a name as it
+ * is, or with '.service' added when it has no dot, unless a glob stands for it.
+ */
+function unitStems(units: ReadonlySet<string>): string[] {
+  return [...new Set([...units].map((unit) => (unit.includes('.') ? unit.slice(0, unit.indexOf('.')) : unit) || unit))];
+}
+
 const UNIT_FOLDERS = ['/etc/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system', '/run/systemd/system'];
 
 /** The update unit a unit argument names ('apt-daily-upgrade' → its .service; globs count). */
@@ -81,6 +94,12 @@ export default defineDetection({
   type: 'K8S.NODE_TimerServiceDisabled',
   kinds: ['process.exec', 'file.access'],
   summary: 'Automatic-update unit {unit} was stopped or disabled ({how}) by {process} in {place}.',
+  screen: {
+    // an update unit by name, as a systemctl/service argument or a unit file's name (or the cwd)
+    anyOf: (indicators) => unitStems(indicators.list('update-timers').values),
+    // a glob standing for one (systemctl mask 'apt*'), given to systemctl, service or a remover
+    allOf: [[['*', '?', '['], UNIT_STOPPERS]],
+  },
   detect(event, ctx) {
     if (underPackageManager(event, ctx.indicators)) return undefined;
     return event.kind === 'process.exec' ? fromExec(event, ctx) : fromFile(event, ctx);

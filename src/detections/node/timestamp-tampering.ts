@@ -68,6 +68,10 @@ export default defineDetection({
   type: 'K8S.NODE_TimestampTampering',
   kinds: ['process.exec', 'file.access'],
   summary: 'Times of {file} were {how} by {process} in {place}.',
+  screen: {
+    // only touch -r/-d/-t is judged on exec
+    anyOf: ['touch'],
+  },
   detect(event, ctx) {
     if (event.kind === 'process.exec' && underPackageManager(event, ctx.indicators)) return undefined;
     return event.kind === 'process.exec' ? fromExec(event, ctx) : fromFile(event, ctx);
