@@ -9,14 +9,45 @@
  * Exec events describe programs that started; there is no denied form.
  */
 import { defineDetection } from '../../engine/detection.js';
+import type { IndicatorList } from '../../indicators/indicators.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandText, nameMatcher, viewOf } from './lib/tools.js';
 import { scopeOf, toolsRunOrPiped } from './lib/download.js';
+
+/** ASCII without whitespace, quotes, backslashes or backticks: what a screen string may be. */
+function isScreenable(text: string): boolean {
+  return text.length > 0 && !/[^\x21-\x7e]|['"\\`]/.test(text);
+}
+
+/**
+ * What every name nameMatcher matches to the entry contains: its value lower-cased, cut at the last
+ * dot (the matcher also matches the value without its extension, and names that start with it).
+ */
+function nameCore(value: string): string {
+  const v = value.toLowerCase();
+  const dot = v.lastIndexOf('.');
+  return dot > 0 ? v.slice(0, dot) : v;
+}
+
+function toolNames(list: IndicatorList): string[] {
+  return list.entries.map((e) => nameCore(e.value)).filter(isScreenable);
+}
+
+/** An entry (an operator's) whose name no screen string can stand for: every exec is read then. */
+function hasUnscreenableName(list: IndicatorList): boolean {
+  return list.entries.some((e) => !isScreenable(nameCore(e.value)));
+}
 
 export default defineDetection({
   type: 'K8S.NODE_KnownLinuxAttackTool',
   kinds: ['process.exec'],
   summary: 'Attack tool {tool} ({category}) ran in {place}: {command}.',
+  screen: {
+    // a tool of the list run by name, as the script an interpreter runs, or as the file fetched and piped to a shell
+    anyOf: (indicators) => toolNames(indicators.list('attack-tools')),
+    // names no screen string can stand for
+    also: (_event, ctx) => ctx.indicators.compiled('attack-tools', hasUnscreenableName),
+  },
   detect(event, ctx) {
     const hit = toolsRunOrPiped(viewOf(event.process), event.process, nameMatcher(ctx.indicators.list('attack-tools')))[0];
     if (!hit) return undefined;

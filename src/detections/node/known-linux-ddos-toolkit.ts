@@ -6,19 +6,56 @@
  * toolkit tried to install itself.
  */
 import { defineDetection } from '../../engine/detection.js';
+import type { IndicatorEntry, IndicatorList } from '../../indicators/indicators.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandText, nameMatcher, viewOf } from './lib/tools.js';
 import { scopeOf, toolsRunOrPiped } from './lib/download.js';
 
 const WRITES = new Set(['write', 'create', 'rename', 'link', 'symlink', 'chmod', 'open']);
 
+/** ASCII without whitespace, quotes, backslashes or backticks: what a screen string may be. */
+function isScreenable(text: string): boolean {
+  return text.length > 0 && !/[^\x21-\x7e]|['"\\`]/.test(text);
+}
+
+/**
+ * What every name nameMatcher matches to the entry contains: its value lower-cased, cut at the last
+ * dot (the matcher also matches the value without its extension, and names that start with it).
+ */
+function nameCore(value: string): string {
+  const v = value.toLowerCase();
+  const dot = v.lastIndexOf('.');
+  return dot > 0 ? v.slice(0, dot) : v;
+}
+
+const isPath = (e: IndicatorEntry): boolean => e.kind === 'path';
+const isProgram = (e: IndicatorEntry): boolean => e.kind === 'program';
+
+function programNames(list: IndicatorList): string[] {
+  return list.entries.filter(isProgram).map((e) => nameCore(e.value)).filter(isScreenable);
+}
+
+/** A program entry (an operator's) whose name no screen string can stand for: every exec is read then. */
+function hasUnscreenableProgram(list: IndicatorList): boolean {
+  return list.entries.some((e) => isProgram(e) && !isScreenable(nameCore(e.value)));
+}
+
 export default defineDetection({
   type: 'K8S.NODE_KnownLinuxDDoSToolkit',
   kinds: ['process.exec', 'file.access'],
   summary: 'DDoS toolkit {family} seen in {place}: {what}.',
+  screen: {
+    // a toolkit program run by name, as the script an interpreter runs, or as the file fetched and piped to a shell
+    anyOf: (indicators) => programNames(indicators.list('ddos-toolkits')),
+    also: (event, ctx) => {
+      const list = ctx.indicators.list('ddos-toolkits');
+      // a bot's installed file run: the executable compared whole, as detect does; program names no screen string can stand for
+      return nameMatcher(list, 'paths', isPath).match(event.process.executable) !== undefined || ctx.indicators.compiled('ddos-toolkits', hasUnscreenableProgram);
+    },
+  },
   detect(event, ctx) {
     const list = ctx.indicators.list('ddos-toolkits');
-    const paths = nameMatcher(list, 'paths', (e) => e.kind === 'path');
+    const paths = nameMatcher(list, 'paths', isPath);
     if (event.kind === 'file.access') {
       if (!WRITES.has(event.operation)) return undefined;
       for (const path of [event.path, event.targetPath]) {
@@ -40,7 +77,7 @@ export default defineDetection({
         key: `${scopeOf(event)}|${installed.family ?? installed.value}`,
       };
     }
-    const programs = nameMatcher(list, 'programs', (e) => e.kind === 'program');
+    const programs = nameMatcher(list, 'programs', isProgram);
     const hit = toolsRunOrPiped(viewOf(event.process), event.process, programs)[0];
     if (!hit) return undefined;
     return {

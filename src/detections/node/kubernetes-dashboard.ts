@@ -8,6 +8,7 @@
  */
 import { defineDetection } from '../../engine/detection.js';
 import type { DetectionContext } from '../../engine/detection.js';
+import type { ProcessInfo } from '../../events/model.js';
 import { isHttpClient, urlsOfCommand } from './lib/network.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandName, commandsOf } from './lib/shells.js';
@@ -40,10 +41,40 @@ function dashboardIps(ctx: DetectionContext): Set<string> {
   return ips;
 }
 
+/** Characters the command-line readers may drop from a word (quotes, escapes), which the screen's scan drops too. */
+const DROPPED = /['"\\`]/g;
+
+/**
+ * Whether `needle` may appear in a URL host the command-line readers take from the process: in its
+ * command line or an argument, once quotes, backslashes and backticks are dropped and case is set
+ * aside. Hosts are lower-cased, so a needle with upper-case letters never matches one.
+ */
+function mentions(process: ProcessInfo, needle: string): boolean {
+  if (!needle || /['"\\`]/.test(needle)) return true;
+  const lettered = /[a-z]/.test(needle);
+  const has = (text: string): boolean => text.includes(needle) || ((lettered || /['"\\`]/.test(text)) && text.replace(DROPPED, '').toLowerCase().includes(needle));
+  return has(process.commandLine) || process.args.some(has);
+}
+
+/** A URL holds `://`: a colon in the command line or an argument (the readers drop characters, never add any). */
+function hasColon(process: ProcessInfo): boolean {
+  return process.commandLine.includes(':') || process.args.some((a) => a.includes(':'));
+}
+
 export default defineDetection({
   type: 'K8S.NODE_KubernetesDashboard',
   kinds: ['process.exec'],
   summary: 'A {client} process in {place} sent a request to the Kubernetes Dashboard ({url}): {commandLine}',
+  screen: {
+    // the dashboard's Service names, as a host or in an API-server proxy path
+    anyOf: SERVICE_NAMES,
+    // the ClusterIP of a Service of those names, known from the inventory only
+    also: (event, ctx) => {
+      if (!event.container || !hasColon(event.process)) return false;
+      for (const ip of dashboardIps(ctx)) if (mentions(event.process, ip)) return true;
+      return false;
+    },
+  },
   detect(event, ctx) {
     const container = event.container;
     if (!container || (container.image ?? '').toLowerCase().includes('kubernetesui/')) return undefined;

@@ -30,6 +30,35 @@ function valuesOf(list: IndicatorList, kind: string): Set<string> {
   return values;
 }
 
+/** ASCII without whitespace, quotes, backslashes or backticks: what a screen string may be. */
+function isScreenable(text: string): boolean {
+  return text.length > 0 && !/[^\x21-\x7e]|['"\\`]/.test(text);
+}
+
+/**
+ * What every name nameMatcher matches to the entry contains: its value lower-cased, cut at the last
+ * dot (the matcher also matches the value without its extension, and names that start with it).
+ */
+function nameCore(value: string): string {
+  const v = value.toLowerCase();
+  const dot = v.lastIndexOf('.');
+  return dot > 0 ? v.slice(0, dot) : v;
+}
+
+function programNames(list: IndicatorList): string[] {
+  return list.entries.filter((e) => e.kind === 'program').map((e) => nameCore(e.value)).filter(isScreenable);
+}
+
+/** The list's values of one kind as screen strings. */
+function screenValues(list: IndicatorList, kind: string): string[] {
+  return [...valuesOf(list, kind)].filter(isScreenable);
+}
+
+/** An entry (an operator's) that no screen string can stand for: every exec is read then. */
+function hasUnscreenableEntry(list: IndicatorList): boolean {
+  return list.entries.some((e) => !isScreenable(e.kind === 'program' ? nameCore(e.value) : e.value.toLowerCase()));
+}
+
 /** `-server http://…` plus an agent flag: the agent's command line whatever the file's name. */
 function agentArguments(command: Command, serverFlags: Set<string>, flags: Set<string>): string | undefined {
   let server: string | undefined;
@@ -58,6 +87,14 @@ export default defineDetection({
   type: 'K8S.NODE_MitreCalderaTools',
   kinds: ['process.exec'],
   summary: 'MITRE Caldera agent in {place} ({what}): {command}.',
+  screen: {
+    // an agent program run by name or as the script an interpreter runs; an agent file asked for by a file: header
+    anyOf: (indicators) => [...programNames(indicators.list('caldera')), ...screenValues(indicators.list('caldera'), 'payload')],
+    // the agents' arguments: a server flag with an http(s) URL, and an agent flag
+    allOf: [[(indicators) => screenValues(indicators.list('caldera'), 'server-flag'), (indicators) => screenValues(indicators.list('caldera'), 'flag'), ['://']]],
+    // entries no screen string can stand for
+    also: (_event, ctx) => ctx.indicators.compiled('caldera', hasUnscreenableEntry),
+  },
   detect(event, ctx) {
     const list = ctx.indicators.list('caldera');
     const view = viewOf(event.process);

@@ -14,13 +14,27 @@
  * (tunnelling, not port forwarding), kubectl port-forward (goes through the API server).
  */
 import { defineDetection } from '../../engine/detection.js';
-import type { IndicatorEntry } from '../../indicators/indicators.js';
+import type { IndicatorEntry, IndicatorList } from '../../indicators/indicators.js';
 import { forwardHosts, isExternalHost, parseSsh, splitHostPort, SSH_CLIENTS } from './lib/network.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandName, commandsOf, type SimpleCommand, splitCommands, unwrap } from './lib/shells.js';
 
 const NETCATS = new Set(['nc', 'ncat', 'netcat', 'nc.traditional', 'nc.openbsd']);
 const RELAY_CLIENTS = new Set([...NETCATS, 'socat', 'ssh']);
+
+/** ASCII without whitespace, quotes, backslashes or backticks: what a screen string may be. */
+function isScreenable(text: string): boolean {
+  return text.length > 0 && !/[^\x21-\x7e]|['"\\`]/.test(text);
+}
+
+function toolNames(list: IndicatorList): string[] {
+  return list.entries.map((e) => e.value.toLowerCase()).filter(isScreenable);
+}
+
+/** A tool (an operator's) whose name no screen string can stand for: every exec is read then. */
+function hasUnscreenableName(list: IndicatorList): boolean {
+  return list.entries.some((e) => !isScreenable(e.value.toLowerCase()));
+}
 
 interface Hit {
   form: string;
@@ -129,6 +143,12 @@ export default defineDetection({
   type: 'K8S.NODE_SuspectPortForwarding',
   kinds: ['process.exec'],
   summary: 'Port forwarding ({form}) to external {target} from {place}: {commandLine}',
+  screen: {
+    // ssh-family forwards; socat relays; netcat relays (-e/--sh-exec, or two netcats piped); tunnel tools by name
+    anyOf: (indicators) => [...SSH_CLIENTS, 'socat', ...NETCATS, ...toolNames(indicators.list('tunnel-tools'))],
+    // names no screen string can stand for
+    also: (_event, ctx) => ctx.indicators.compiled('tunnel-tools', hasUnscreenableName),
+  },
   detect(event, ctx) {
     const tools = ctx.indicators.list('tunnel-tools').entries;
     const commands = commandsOf(event.process);
