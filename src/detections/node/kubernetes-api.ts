@@ -109,8 +109,10 @@ export default defineDetection({
   kinds: ['process.exec'],
   summary: 'A process in {place} called the Kubernetes API ({request}) from image {image}: {commandLine}',
   screen: {
-    // kubectl or oc; the API server's in-cluster names and environment variables; bearer-token requests
-    anyOf: ['kubectl', 'oc', 'kubernetes', 'bearer'],
+    // kubectl; the API server's in-cluster names and environment variables; bearer-token requests
+    anyOf: ['kubectl', 'kubernetes', 'bearer'],
+    // oc, compared as a whole name (as a string it is in every `docker` and `localhost`)
+    words: ['oc'],
     // the `kubernetes` Service's ClusterIP, known from the inventory only
     also: (event, ctx) => {
       if (!event.container || !hasColon(event.process)) return false;

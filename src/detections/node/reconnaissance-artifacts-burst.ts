@@ -93,7 +93,10 @@ function reconScreen(list: IndicatorList): ReconScreen {
   };
   for (const entry of list.entries) {
     if (!Array.isArray(entry.anyArg)) {
-      add(screen.names, entry.value);
+      // a whole-word screen needs the name as the text holds it: quotes or spaces inside it would
+      // make a piece of it no whole word (non-ASCII fails the scan open anyway)
+      if (/^[\x21-\x7e]+$/.test(entry.value) && !/['"`\\]/.test(entry.value)) screen.names.push(entry.value.toLowerCase());
+      else if (isAscii(entry.value)) screen.unscreenable = true;
       continue;
     }
     add(screen.namesWithArgs, entry.value);
@@ -115,8 +118,9 @@ export default defineDetection({
   defaults: { windowSeconds: 60, minDistinctCommands: 5 },
   // Counts only commands reconNameOf names, so the screen passes every event it learns from.
   screen: {
-    // a command whose file name (after wrappers) is a recon name that counts with any arguments
-    anyOf: (indicators) => indicators.compiled('recon-commands', reconScreen).names,
+    // a command whose file name (after wrappers) is a recon name that counts with any arguments:
+    // reconNameOf compares whole names, so as whole words (`w` must not pass every `wget`)
+    words: (indicators) => indicators.compiled('recon-commands', reconScreen).names,
     // a recon name that counts only with one of its arguments (cat /etc/passwd, ip addr), and such an argument
     allOf: [[(indicators) => indicators.compiled('recon-commands', reconScreen).namesWithArgs, (indicators) => indicators.compiled('recon-commands', reconScreen).args]],
     // a configured name or argument that no string can stand for

@@ -146,8 +146,10 @@ export default defineDetection({
   kinds: ['process.exec', 'net.connect'],
   summary: 'Reverse shell ({form}) to {target} in {place}: {commandLine}',
   screen: {
-    // /dev/tcp and /dev/udp; the netcat family and the other pipe clients; socat
-    anyOf: ['/tcp/', '/udp/', 'nc', 'netcat', 'socat', 'telnet', 'openssl', 'cryptcat', 'sbd'],
+    // /dev/tcp and /dev/udp
+    anyOf: ['/tcp/', '/udp/'],
+    // the netcat family, socat and the other pipe clients, compared as whole program names
+    words: [...PIPE_CLIENTS],
     // an interpreter whose inline code opens a socket
     allOf: [[INTERPRETER_PREFIXES, ['socket', 'fsockopen', 'createconnection', 'net.connect', '/inet/', 'tcpclient']]],
   },
