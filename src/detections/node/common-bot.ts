@@ -13,7 +13,7 @@ import { defineDetection } from '../../engine/detection.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandText, nameMatcher, viewOf, type ProcessView } from './lib/tools.js';
 import { downloadsOf, isExternalIp, scopeOf, toolsRunOrPiped, type Download } from './lib/download.js';
-import type { IndicatorList } from '../../indicators/indicators.js';
+import type { IndicatorEntry, IndicatorList } from '../../indicators/indicators.js';
 import type { ProcessInfo } from '../../events/model.js';
 
 /** The architecture a file name names: `mips`, `x86_64`, `sora.arm7` → arm7. */
@@ -36,10 +36,62 @@ function loaderDownloads(view: ProcessView, process: ProcessInfo, list: Indicato
 
 const BUSYBOX_PROBE = /^[A-Z]{4,16}$/;
 
+/**
+ * Screen: every download lib/download reads is one of these. Its tools by name (wget, wget2,
+ * ftpget and GET share 'get'; lwp-download and lwp-request share 'lwp-'), where a raw /dev/tcp
+ * request also always has its `GET /`.
+ */
+const DOWNLOAD_TOOLS = ['curl', 'get', 'tftp', 'aria2c', 'lwp-', 'fetch'];
+/** Or inline code of these interpreters (python -c, perl -e, ruby -e, php -r, node -e) with a URL literal, which has '://'. */
+const CODE_INTERPRETERS = ['python', 'perl', 'ruby', 'php', 'node'];
+
+/** The longest run of `text` the exec screen can look for: it drops quotes and backslashes and fails open on non-ASCII. */
+function screenPiece(text: string): string {
+  return text.replace(/['"\\`]/g, '').split(/[^!-~]+/).reduce((a, b) => (b.length > a.length ? b : a), '');
+}
+
+/**
+ * Screen strings for list entries that name programs: every name nameMatcher takes for an entry
+ * contains its value lower-cased and without the extension (it takes `x.sh` for `x` and the reverse).
+ */
+function nameScreens(entries: readonly IndicatorEntry[]): string[] {
+  const strings: string[] = [];
+  for (const { value } of entries) {
+    const lower = value.toLowerCase();
+    const dot = lower.lastIndexOf('.');
+    const piece = screenPiece(dot > 0 ? lower.slice(0, dot) : lower);
+    if (piece) strings.push(piece);
+  }
+  return strings;
+}
+
+/** Screen strings for list values the text contains whole (lower-cased: the lists' `values`). */
+function valueScreens(values: Iterable<string>): string[] {
+  const strings: string[] = [];
+  for (const value of values) {
+    const piece = screenPiece(value);
+    if (piece) strings.push(piece);
+  }
+  return strings;
+}
+
+const botPrograms = (list: IndicatorList) => nameScreens(list.entries.filter((e) => e.kind === 'program'));
+const architectures = (list: IndicatorList) => valueScreens(list.entries.filter((e) => e.kind === 'arch').map((e) => e.value.toLowerCase()));
+
 export default defineDetection({
   type: 'K8S.NODE_CommonBot',
   kinds: ['process.exec'],
   summary: 'Bot behaviour ({what}) in {place}: {command}.',
+  screen: {
+    // a bot program run, piped from a download or downloaded; the busybox probe
+    anyOf: (indicators) => [...botPrograms(indicators.list('linux-bots')), 'busybox'],
+    allOf: [
+      // an IoT loader: a download of a file named by an architecture, by a download tool
+      [DOWNLOAD_TOOLS, (indicators) => architectures(indicators.list('linux-bots'))],
+      // or by an interpreter's inline code
+      [['://'], CODE_INTERPRETERS, (indicators) => architectures(indicators.list('linux-bots'))],
+    ],
+  },
   detect(event, ctx) {
     const list = ctx.indicators.list('linux-bots');
     const view = viewOf(event.process);

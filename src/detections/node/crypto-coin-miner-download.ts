@@ -12,6 +12,27 @@ import { defineDetection } from '../../engine/detection.js';
 import { basename, entitiesOf, placeOf } from './lib/process.js';
 import { commandText, nameMatcher, viewOf, type NameMatcher } from './lib/tools.js';
 import { downloadsOf, scopeOf, type Url } from './lib/download.js';
+import type { IndicatorEntry } from '../../indicators/indicators.js';
+
+/** The longest run of `text` the exec screen can look for: it drops quotes and backslashes and fails open on non-ASCII. */
+function screenPiece(text: string): string {
+  return text.replace(/['"\\`]/g, '').split(/[^!-~]+/).reduce((a, b) => (b.length > a.length ? b : a), '');
+}
+
+/**
+ * Screen strings for list entries that name programs: every name nameMatcher takes for an entry
+ * contains its value lower-cased and without the extension (it takes `x.sh` for `x` and the reverse).
+ */
+function nameScreens(entries: readonly IndicatorEntry[]): string[] {
+  const strings: string[] = [];
+  for (const { value } of entries) {
+    const lower = value.toLowerCase();
+    const dot = lower.lastIndexOf('.');
+    const piece = screenPiece(dot > 0 ? lower.slice(0, dot) : lower);
+    if (piece) strings.push(piece);
+  }
+  return strings;
+}
 
 function minerInUrl(url: Url, matcher: NameMatcher): string | undefined {
   if (url.file && matcher.match(url.file)) return url.file;
@@ -28,6 +49,10 @@ export default defineDetection({
   type: 'K8S.NODE_CryptoCoinMinerDownload',
   kinds: ['process.exec'],
   summary: 'A miner ({what}) was downloaded from {url} in {place}: {command}.',
+  screen: {
+    // a miner's name in the URL's file, its release path or the file saved: a download's text
+    anyOf: (indicators) => nameScreens(indicators.list('miner-binaries').entries),
+  },
   detect(event, ctx) {
     const view = viewOf(event.process);
     const downloads = downloadsOf(view, event.process);

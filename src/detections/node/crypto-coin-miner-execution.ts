@@ -13,10 +13,39 @@ import { commandText, viewOf } from './lib/tools.js';
 import { isInternalHost, scopeOf } from './lib/download.js';
 import { minerArgumentReasons, miningSignsOf, poolDestination, startedLikeAMiner } from './lib/mining.js';
 
+/** The longest run of `text` the exec screen can look for: it drops quotes and backslashes and fails open on non-ASCII. */
+function screenPiece(text: string): string {
+  return text.replace(/['"\\`]/g, '').split(/[^!-~]+/).reduce((a, b) => (b.length > a.length ? b : a), '');
+}
+
+/** Screen strings for list values the text contains whole (lower-cased: the lists' `values`). */
+function valueScreens(values: Iterable<string>): string[] {
+  const strings: string[] = [];
+  for (const value of values) {
+    const piece = screenPiece(value);
+    if (piece) strings.push(piece);
+  }
+  return strings;
+}
+
 export default defineDetection({
   type: 'K8S.NODE_CryptoCoinMinerExecution',
   kinds: ['process.exec', 'net.connect'],
   summary: 'A process in {place} was started like a miner ({reasons}): {command}.',
+  screen: {
+    anyOf: (indicators) => [
+      // a stratum URL
+      'stratum',
+      // a wallet as the pool user, or `-o host:port -u user`: a user option (-u, --user, --userpass, -O, --wallet, -w)
+      '-u',
+      '-o',
+      '-w',
+      // a known pool given as the pool (hosts; ports too, as hostInList reads the whole list)
+      ...valueScreens(indicators.list('mining-pools').values),
+      // miner-only options and algorithms
+      ...valueScreens(indicators.list('miner-options').values),
+    ],
+  },
   detect(event, ctx) {
     const signs = miningSignsOf(viewOf(event.process), ctx.indicators);
     if (!signs.length) return undefined;

@@ -14,10 +14,30 @@ import { commandText, viewOf } from './lib/tools.js';
 import { isInternalHost, scopeOf } from './lib/download.js';
 import { isStratumPort, minerIdentity, miningSignsOf, poolDestination } from './lib/mining.js';
 
+/** The longest run of `text` the exec screen can look for: it drops quotes and backslashes and fails open on non-ASCII. */
+function screenPiece(text: string): string {
+  return text.replace(/['"\\`]/g, '').split(/[^!-~]+/).reduce((a, b) => (b.length > a.length ? b : a), '');
+}
+
+/** Screen strings for list values the text contains whole (lower-cased: the lists' `values`). */
+function valueScreens(values: Iterable<string>): string[] {
+  const strings: string[] = [];
+  for (const value of values) {
+    const piece = screenPiece(value);
+    if (piece) strings.push(piece);
+  }
+  return strings;
+}
+
 export default defineDetection({
   type: 'K8S.NODE_DigitalCurrencyMining',
   kinds: ['process.exec', 'net.connect'],
   summary: 'Mining in {place}: {identity} working for {pool}: {command}.',
+  screen: {
+    // on an exec the destination must be in the arguments: a stratum URL or a known pool
+    // (hosts; ports too, as hostInList reads the whole list)
+    anyOf: (indicators) => ['stratum', ...valueScreens(indicators.list('mining-pools').values)],
+  },
   detect(event, ctx) {
     const signs = miningSignsOf(viewOf(event.process), ctx.indicators);
     if (!signs.length) return undefined;

@@ -14,9 +14,11 @@
  * at run time alike (the two cannot be told apart from the node). Exec events describe programs
  * that started; there is no denied form.
  */
-import { defineDetection } from '../../engine/detection.js';
+import { defineDetection, type DetectionContext } from '../../engine/detection.js';
+import type { StateTable } from '../../engine/state/store.js';
+import type { ProcessExecEvent } from '../../events/model.js';
 import { entitiesOf, placeOf } from './lib/process.js';
-import { commandText, viewOf } from './lib/tools.js';
+import { commandText, isInterpreter, joinPath, selfName, viewOf } from './lib/tools.js';
 import {
   downloadsRun,
   fromTrustedHosts,
@@ -28,15 +30,52 @@ import {
   type DropRecord,
 } from './lib/download.js';
 
+/**
+ * Screen: every download lib/download reads is one of these. Its tools by name (wget, wget2,
+ * ftpget and GET share 'get'; lwp-download and lwp-request share 'lwp-'), where a raw /dev/tcp
+ * request also always has its `GET /`.
+ */
+const DOWNLOAD_TOOLS = ['curl', 'get', 'tftp', 'aria2c', 'lwp-', 'fetch'];
+/** Or inline code of these interpreters (python -c, perl -e, ruby -e, php -r, node -e) with a URL literal, which has '://'. */
+const CODE_INTERPRETERS = ['python', 'perl', 'ruby', 'php', 'node'];
+
+/** The downloads this detection remembers: the one table `detect` and the screen both read. */
+function downloadsTable(ctx: DetectionContext): StateTable<DropRecord> {
+  return ctx.state.table<DropRecord>('download-and-run-combo.downloads', { maxEntries: Number(ctx.settings.maxTrackedDownloads) || 10_000 });
+}
+
+/**
+ * Whether this exec may run a remembered download: runOfRecordedDownload's lookups made wider and
+ * cheaper. It looks up the executable, and for an interpreter (whose script file is one of its
+ * arguments, resolved against the working directory) every argument; it ignores the window.
+ */
+function mayRunRememberedDownload(event: ProcessExecEvent, table: StateTable<DropRecord>): boolean {
+  if (table.size === 0) return false;
+  const prefix = `${scopeOf(event)}|`;
+  const p = event.process;
+  if (table.has(prefix + p.executable)) return true;
+  if (!isInterpreter(selfName(p).name)) return false;
+  for (let i = 1; i < p.args.length; i++) if (table.has(prefix + joinPath(p.cwd, p.args[i]!))) return true;
+  return false;
+}
+
 export default defineDetection({
   type: 'K8S.NODE_DownloadAndRunCombo',
   kinds: ['process.exec'],
   summary: '{url} was downloaded and run ({how}) in {place}: {command}.',
   defaults: { windowSeconds: 300, maxTrackedDownloads: 10_000 },
+  screen: {
+    // a download (in one command line with its run, or recorded for a later one); a chmod of a recorded one
+    anyOf: [...DOWNLOAD_TOOLS, 'chmod'],
+    // an interpreter's inline code fetching a URL
+    allOf: [[['://'], CODE_INTERPRETERS]],
+    // a later process running a recorded download
+    also: (event, ctx) => mayRunRememberedDownload(event, downloadsTable(ctx)),
+  },
   detect(event, ctx) {
     const view = viewOf(event.process);
     const trusted = ctx.indicators.list('trusted-download-hosts');
-    const table = ctx.state.table<DropRecord>('download-and-run-combo.downloads', { maxEntries: Number(ctx.settings.maxTrackedDownloads) || 10_000 });
+    const table = downloadsTable(ctx);
     const windowMs = windowMsOf(ctx.settings);
     const scope = scopeOf(event);
     const run = downloadsRun(view, event.process).find((r) => !fromTrustedHosts(r.download, trusted));

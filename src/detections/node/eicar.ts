@@ -14,6 +14,10 @@ export default defineDetection({
   type: 'K8S.NODE_EICAR',
   kinds: ['process.exec'],
   summary: 'Test alert triggered in {place} by {commandLine}.',
+  screen: {
+    // the test program's name, as the executable or argv[0]
+    anyOf: [TEST_PROGRAM],
+  },
   detect(event) {
     const p = event.process;
     if (basename(p.executable) !== TEST_PROGRAM && basename(p.args[0] ?? '') !== TEST_PROGRAM) return undefined;

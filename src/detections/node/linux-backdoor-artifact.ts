@@ -13,21 +13,90 @@
  * binary downloaded and run raises both, because both are true.
  * Exec events describe programs that started; there is no denied form.
  */
-import { defineDetection } from '../../engine/detection.js';
+import { defineDetection, type DetectionContext } from '../../engine/detection.js';
+import type { StateTable } from '../../engine/state/store.js';
+import type { ProcessExecEvent } from '../../events/model.js';
+import type { IndicatorEntry } from '../../indicators/indicators.js';
 import { entitiesOf, placeOf } from './lib/process.js';
-import { nameMatcher, toolsRun, viewOf } from './lib/tools.js';
+import { isInterpreter, joinPath, nameMatcher, selfName, toolsRun, viewOf } from './lib/tools.js';
 import { downloadsRun, isDropLocation, recordChmod, recordDownloads, runOfRecordedDownload, scopeOf, windowMsOf, type DropRecord } from './lib/download.js';
 
 const SHM_DIRS = ['/dev/shm/', '/run/shm/'];
+
+/**
+ * Screen: every download lib/download reads is one of these. Its tools by name (wget, wget2,
+ * ftpget and GET share 'get'; lwp-download and lwp-request share 'lwp-'), where a raw /dev/tcp
+ * request also always has its `GET /`.
+ */
+const DOWNLOAD_TOOLS = ['curl', 'get', 'tftp', 'aria2c', 'lwp-', 'fetch'];
+/** Or inline code of these interpreters (python -c, perl -e, ruby -e, php -r, node -e) with a URL literal, which has '://'. */
+const CODE_INTERPRETERS = ['python', 'perl', 'ruby', 'php', 'node'];
+
+/** The downloads this detection remembers: the one table `detect` and the screen both read. */
+function downloadsTable(ctx: DetectionContext): StateTable<DropRecord> {
+  return ctx.state.table<DropRecord>('linux-backdoor-artifact.downloads', { maxEntries: Number(ctx.settings.maxTrackedDownloads) || 10_000 });
+}
+
+/**
+ * Whether this exec may run a remembered download: runOfRecordedDownload's lookups made wider and
+ * cheaper. It looks up the executable, and for an interpreter (whose script file is one of its
+ * arguments, resolved against the working directory) every argument; it ignores the window.
+ */
+function mayRunRememberedDownload(event: ProcessExecEvent, table: StateTable<DropRecord>): boolean {
+  if (table.size === 0) return false;
+  const prefix = `${scopeOf(event)}|`;
+  const p = event.process;
+  if (table.has(prefix + p.executable)) return true;
+  if (!isInterpreter(selfName(p).name)) return false;
+  for (let i = 1; i < p.args.length; i++) if (table.has(prefix + joinPath(p.cwd, p.args[i]!))) return true;
+  return false;
+}
+
+/** The longest run of `text` the exec screen can look for: it drops quotes and backslashes and fails open on non-ASCII. */
+function screenPiece(text: string): string {
+  return text.replace(/['"\\`]/g, '').split(/[^!-~]+/).reduce((a, b) => (b.length > a.length ? b : a), '');
+}
+
+/**
+ * Screen strings for list entries that name programs: every name nameMatcher takes for an entry
+ * contains its value lower-cased and without the extension (it takes `x.sh` for `x` and the reverse).
+ */
+function nameScreens(entries: readonly IndicatorEntry[]): string[] {
+  const strings: string[] = [];
+  for (const { value } of entries) {
+    const lower = value.toLowerCase();
+    const dot = lower.lastIndexOf('.');
+    const piece = screenPiece(dot > 0 ? lower.slice(0, dot) : lower);
+    if (piece) strings.push(piece);
+  }
+  return strings;
+}
 
 export default defineDetection({
   type: 'K8S.NODE_LinuxBackdoorArtifact',
   kinds: ['process.exec'],
   summary: '{path} ran in {place}: {why}.',
   defaults: { windowSeconds: 300, maxTrackedDownloads: 10_000 },
+  screen: {
+    anyOf: (indicators) => [
+      // a download (recorded, or run in the same command line); a chmod of a recorded one
+      ...DOWNLOAD_TOOLS,
+      'chmod',
+      // a program run from a memfd, a deleted file, /dev/shm or /run/shm (prefixes of the raw executable)
+      'memfd:',
+      '(deleted)',
+      '/shm/',
+      // a program named like a known backdoor
+      ...nameScreens(indicators.list('linux-backdoors').entries),
+    ],
+    // an interpreter's inline code fetching a URL
+    allOf: [[['://'], CODE_INTERPRETERS]],
+    // a later process running a recorded download
+    also: (event, ctx) => mayRunRememberedDownload(event, downloadsTable(ctx)),
+  },
   detect(event, ctx) {
     const view = viewOf(event.process);
-    const table = ctx.state.table<DropRecord>('linux-backdoor-artifact.downloads', { maxEntries: Number(ctx.settings.maxTrackedDownloads) || 10_000 });
+    const table = downloadsTable(ctx);
     const windowMs = windowMsOf(ctx.settings);
     const earlier = runOfRecordedDownload(event, view, table, windowMs);
     recordChmod(event, view, table, windowMs);
