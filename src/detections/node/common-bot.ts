@@ -12,8 +12,8 @@
 import { defineDetection } from '../../engine/detection.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandText, nameMatcher, viewOf, type ProcessView } from './lib/tools.js';
-import { downloadsOf, isExternalIp, scopeOf, toolsRunOrPiped, type Download } from './lib/download.js';
-import type { IndicatorEntry, IndicatorList } from '../../indicators/indicators.js';
+import { downloadsOf, isExternalIp, scopeOf, toolsRunOrPiped, type Download, DOWNLOAD_SCREEN } from './lib/download.js';
+import type { IndicatorEntry, IndicatorList, Indicators } from '../../indicators/indicators.js';
 import type { ProcessInfo } from '../../events/model.js';
 
 /** The architecture a file name names: `mips`, `x86_64`, `sora.arm7` → arm7. */
@@ -35,15 +35,6 @@ function loaderDownloads(view: ProcessView, process: ProcessInfo, list: Indicato
 }
 
 const BUSYBOX_PROBE = /^[A-Z]{4,16}$/;
-
-/**
- * Screen: every download lib/download reads is one of these. Its tools by name (wget, wget2,
- * ftpget and GET share 'get'; lwp-download and lwp-request share 'lwp-'), where a raw /dev/tcp
- * request also always has its `GET /`.
- */
-const DOWNLOAD_TOOLS = ['curl', 'get', 'tftp', 'aria2c', 'lwp-', 'fetch'];
-/** Or inline code of these interpreters (python -c, perl -e, ruby -e, php -r, node -e) with a URL literal, which has '://'. */
-const CODE_INTERPRETERS = ['python', 'perl', 'ruby', 'php', 'node'];
 
 /** The longest run of `text` the exec screen can look for: it drops quotes and backslashes and fails open on non-ASCII. */
 function screenPiece(text: string): string {
@@ -87,9 +78,9 @@ export default defineDetection({
     anyOf: (indicators) => [...botPrograms(indicators.list('linux-bots')), 'busybox'],
     allOf: [
       // an IoT loader: a download of a file named by an architecture, by a download tool
-      [DOWNLOAD_TOOLS, (indicators) => architectures(indicators.list('linux-bots'))],
-      // or by an interpreter's inline code
-      [['://'], CODE_INTERPRETERS, (indicators) => architectures(indicators.list('linux-bots'))],
+      [{ words: DOWNLOAD_SCREEN.words }, (indicators) => architectures(indicators.list('linux-bots'))],
+      // or by an interpreter's inline code, or by bash's /dev/tcp
+      ...DOWNLOAD_SCREEN.allOf.map((entry) => [...entry, (indicators: Indicators) => architectures(indicators.list('linux-bots'))]),
     ],
   },
   detect(event, ctx) {

@@ -20,6 +20,7 @@ import type { ProcessExecEvent } from '../../events/model.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandText, isInterpreter, joinPath, selfName, viewOf } from './lib/tools.js';
 import {
+  DOWNLOAD_SCREEN,
   downloadsRun,
   fromTrustedHosts,
   recordChmod,
@@ -29,15 +30,6 @@ import {
   windowMsOf,
   type DropRecord,
 } from './lib/download.js';
-
-/**
- * Screen: every download lib/download reads is one of these. Its tools by name (wget, wget2,
- * ftpget and GET share 'get'; lwp-download and lwp-request share 'lwp-'), where a raw /dev/tcp
- * request also always has its `GET /`.
- */
-const DOWNLOAD_TOOLS = ['curl', 'get', 'tftp', 'aria2c', 'lwp-', 'fetch'];
-/** Or inline code of these interpreters (python -c, perl -e, ruby -e, php -r, node -e) with a URL literal, which has '://'. */
-const CODE_INTERPRETERS = ['python', 'perl', 'ruby', 'php', 'node'];
 
 /** The downloads this detection remembers: the one table `detect` and the screen both read. */
 function downloadsTable(ctx: DetectionContext): StateTable<DropRecord> {
@@ -65,10 +57,10 @@ export default defineDetection({
   summary: '{url} was downloaded and run ({how}) in {place}: {command}.',
   defaults: { windowSeconds: 300, maxTrackedDownloads: 10_000 },
   screen: {
-    // a download (in one command line with its run, or recorded for a later one); a chmod of a recorded one
-    anyOf: [...DOWNLOAD_TOOLS, 'chmod'],
-    // an interpreter's inline code fetching a URL
-    allOf: [[['://'], CODE_INTERPRETERS]],
+    // a download (in one command line with its run, or recorded for a later one)
+    ...DOWNLOAD_SCREEN,
+    // a chmod of a recorded one
+    anyOf: ['chmod'],
     // a later process running a recorded download
     also: (event, ctx) => mayRunRememberedDownload(event, downloadsTable(ctx)),
   },

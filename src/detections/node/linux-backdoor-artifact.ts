@@ -19,18 +19,9 @@ import type { ProcessExecEvent } from '../../events/model.js';
 import type { IndicatorEntry } from '../../indicators/indicators.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { isInterpreter, joinPath, nameMatcher, selfName, toolsRun, viewOf } from './lib/tools.js';
-import { downloadsRun, isDropLocation, recordChmod, recordDownloads, runOfRecordedDownload, scopeOf, windowMsOf, type DropRecord } from './lib/download.js';
+import { downloadsRun, isDropLocation, recordChmod, recordDownloads, runOfRecordedDownload, scopeOf, windowMsOf, type DropRecord, DOWNLOAD_SCREEN } from './lib/download.js';
 
 const SHM_DIRS = ['/dev/shm/', '/run/shm/'];
-
-/**
- * Screen: every download lib/download reads is one of these. Its tools by name (wget, wget2,
- * ftpget and GET share 'get'; lwp-download and lwp-request share 'lwp-'), where a raw /dev/tcp
- * request also always has its `GET /`.
- */
-const DOWNLOAD_TOOLS = ['curl', 'get', 'tftp', 'aria2c', 'lwp-', 'fetch'];
-/** Or inline code of these interpreters (python -c, perl -e, ruby -e, php -r, node -e) with a URL literal, which has '://'. */
-const CODE_INTERPRETERS = ['python', 'perl', 'ruby', 'php', 'node'];
 
 /** The downloads this detection remembers: the one table `detect` and the screen both read. */
 function downloadsTable(ctx: DetectionContext): StateTable<DropRecord> {
@@ -79,8 +70,7 @@ export default defineDetection({
   defaults: { windowSeconds: 300, maxTrackedDownloads: 10_000 },
   screen: {
     anyOf: (indicators) => [
-      // a download (recorded, or run in the same command line); a chmod of a recorded one
-      ...DOWNLOAD_TOOLS,
+      // a chmod of a recorded download
       'chmod',
       // a program run from a memfd, a deleted file, /dev/shm or /run/shm (prefixes of the raw executable)
       'memfd:',
@@ -89,8 +79,9 @@ export default defineDetection({
       // a program named like a known backdoor
       ...nameScreens(indicators.list('linux-backdoors').entries),
     ],
-    // an interpreter's inline code fetching a URL
-    allOf: [[['://'], CODE_INTERPRETERS]],
+    // a download (recorded, or run in the same command line)
+    words: DOWNLOAD_SCREEN.words,
+    allOf: DOWNLOAD_SCREEN.allOf,
     // a later process running a recorded download
     also: (event, ctx) => mayRunRememberedDownload(event, downloadsTable(ctx)),
   },

@@ -11,17 +11,8 @@
 import { defineDetection } from '../../engine/detection.js';
 import { basename, entitiesOf, placeOf } from './lib/process.js';
 import { commandText, viewOf } from './lib/tools.js';
-import { downloadsOf, fromTrustedHosts, isDropLocation, isExternalIp, isHiddenPath, scopeOf, type Download } from './lib/download.js';
+import { downloadsOf, fromTrustedHosts, isDropLocation, isExternalIp, isHiddenPath, scopeOf, type Download, DOWNLOAD_SCREEN } from './lib/download.js';
 import type { IndicatorList } from '../../indicators/indicators.js';
-
-/**
- * Screen: every download lib/download reads is one of these. Its tools by name (wget, wget2,
- * ftpget and GET share 'get'; lwp-download and lwp-request share 'lwp-'), where a raw /dev/tcp
- * request also always has its `GET /`.
- */
-const DOWNLOAD_TOOLS = ['curl', 'get', 'tftp', 'aria2c', 'lwp-', 'fetch'];
-/** Or inline code of these interpreters (python -c, perl -e, ruby -e, php -r, node -e) with a URL literal, which has '://'. */
-const CODE_INTERPRETERS = ['python', 'perl', 'ruby', 'php', 'node'];
 
 function suspiciousWay(d: Download, trusted: IndicatorList): string | undefined {
   if (d.unusualClient) return d.tool === 'dev-tcp' ? "bash's /dev/tcp used as an HTTP client" : `inline ${d.tool} code used as a downloader`;
@@ -38,10 +29,8 @@ export default defineDetection({
   kinds: ['process.exec'],
   summary: 'A file was downloaded from {url} in a suspicious way ({how}) in {place}: {command}.',
   screen: {
-    // a download tool, or bash's /dev/tcp with its GET request
-    anyOf: DOWNLOAD_TOOLS,
-    // an interpreter's inline code fetching a URL
-    allOf: [[['://'], CODE_INTERPRETERS]],
+    // a download (lib/download)
+    ...DOWNLOAD_SCREEN,
   },
   detect(event, ctx) {
     const downloads = downloadsOf(viewOf(event.process), event.process);

@@ -10,26 +10,15 @@
 import { defineDetection } from '../../engine/detection.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandText, viewOf } from './lib/tools.js';
-import { downloadsOf, hostInList, isExternalIp, scopeOf } from './lib/download.js';
-
-/**
- * Screen: every download lib/download reads is one of these. Its tools by name (wget, wget2,
- * ftpget and GET share 'get'; lwp-download and lwp-request share 'lwp-'), where a raw /dev/tcp
- * request also always has its `GET /`.
- */
-const DOWNLOAD_TOOLS = ['curl', 'get', 'tftp', 'aria2c', 'lwp-', 'fetch'];
-/** Or inline code of these interpreters (python -c, perl -e, ruby -e, php -r, node -e) with a URL literal, which has '://'. */
-const CODE_INTERPRETERS = ['python', 'perl', 'ruby', 'php', 'node'];
+import { downloadsOf, hostInList, isExternalIp, scopeOf, DOWNLOAD_SCREEN } from './lib/download.js';
 
 export default defineDetection({
   type: 'K8S.NODE_SuspectDownload',
   kinds: ['process.exec'],
   summary: 'A file was downloaded from {url} ({why}) in {place}: {command}.',
   screen: {
-    // a download tool, or bash's /dev/tcp with its GET request
-    anyOf: DOWNLOAD_TOOLS,
-    // an interpreter's inline code fetching a URL
-    allOf: [[['://'], CODE_INTERPRETERS]],
+    // a download (lib/download)
+    ...DOWNLOAD_SCREEN,
   },
   detect(event, ctx) {
     const downloads = downloadsOf(viewOf(event.process), event.process);

@@ -7,6 +7,7 @@
  * downloaded where, kept in a detection's bounded state table.
  */
 import ipaddr from 'ipaddr.js';
+import type { ExecScreen } from '../../../engine/screen.js';
 import type { NodeEvent, ProcessExecEvent, ProcessInfo } from '../../../events/model.js';
 import type { IndicatorList } from '../../../indicators/indicators.js';
 import type { StateTable } from '../../../engine/state/store.js';
@@ -51,6 +52,20 @@ const WGET_VALUE_LONG = new Set([
   'ca-certificate', 'certificate', 'private-key', 'load-cookies', 'save-cookies', 'referer', 'method', 'body-data',
 ]);
 const DOWNLOADERS = new Set(['curl', 'wget', 'wget2', 'tftp', 'ftpget', 'aria2c', 'lwp-download', 'lwp-request', 'get', 'fetch']);
+
+/**
+ * What the text of every download downloadsOf reads contains, for the exec screens of the
+ * detections built on it: a downloader's name (compared whole, so `apt-get` is not `get`), the
+ * inline code of an interpreter that has view.code (python*, perl, ruby, php, node) with its URL's
+ * '://', or bash's /dev/tcp with its `GET /`.
+ */
+export const DOWNLOAD_SCREEN = {
+  words: [...DOWNLOADERS],
+  allOf: [
+    [['://'], ['python', 'perl', 'ruby', 'php', 'node']],
+    [['/dev/tcp/'], ['get']],
+  ],
+} as const satisfies ExecScreen;
 const CODE_APIS = [
   'urllib', 'urlopen', 'urlretrieve', 'requests.get', 'http.client', 'httplib', 'lwp', 'http::tiny', 'getstore', 'file_get_contents',
   'fopen(', 'copy(', 'open-uri', 'net::http', 'uri.open', 'http.get', 'https.get', 'fetch(', 'curl_exec', 'io::socket',
