@@ -155,9 +155,12 @@ export class Engine {
     screens?.scan(event as ProcessExecEvent);
     for (let i = 0; i < detections.length; i++) {
       const detection = detections[i]!;
-      if (screens && !screens.passes(i, event as ProcessExecEvent, context.perDetection.get(detection)!)) {
-        this.stats.screenedOut++;
-        continue;
+      if (screens && !screens.textPasses(i)) {
+        const also = detection.screen?.also;
+        if (!also?.(event as ProcessExecEvent, context.perDetection.get(detection)!)) {
+          this.stats.screenedOut++;
+          continue;
+        }
       }
       let result: Finding | readonly Finding[] | undefined;
       try {

@@ -62,6 +62,7 @@ export interface ExecScreen {
 /**
  * The screens of a list of exec detections, numbered by their place in it: one automaton over all
  * their strings, and per detection the alternatives (lists of string groups) that let an event pass.
+ * The engine asks a detection's `also` itself, with the detection's context.
  */
 export class ExecScreens {
   private readonly automaton: ScreenAutomaton;
@@ -69,10 +70,7 @@ export class ExecScreens {
   private readonly alternatives: (readonly (readonly number[])[] | undefined)[];
   private hits: ScreenHits | undefined;
 
-  constructor(
-    private readonly screens: readonly (ExecScreen | undefined)[],
-    indicators: Indicators,
-  ) {
+  constructor(screens: readonly (ExecScreen | undefined)[], indicators: Indicators) {
     const patterns: ScreenPattern[] = [];
     let groups = 0;
     const group = (strings: ScreenStrings, word = false): number => {
@@ -95,8 +93,11 @@ export class ExecScreens {
     this.hits = this.automaton.scan(event.process);
   }
 
-  /** Whether the detection at `index` must see the event last scanned. */
-  passes(index: number, event: ProcessExecEvent, ctx: DetectionContext): boolean {
+  /**
+   * Whether the text of the event last scanned lets it through to the detection at `index` (an
+   * unscreened detection always); when not, the detection's `also` has the last word.
+   */
+  textPasses(index: number): boolean {
     const alternatives = this.alternatives[index];
     const hits = this.hits!;
     if (!alternatives || hits.all) return true;
@@ -110,7 +111,7 @@ export class ExecScreens {
       }
       if (all) return true;
     }
-    return this.screens[index]!.also?.(event, ctx) ?? false;
+    return false;
   }
 }
 

@@ -57,46 +57,31 @@ function expand(c: CompactExec, like: ProcessExecEvent): ProcessExecEvent {
   };
 }
 
-/**
- * A piece of `value` that the screen's text holds wherever a word equal to `value` is written: its
- * longest run of ASCII without whitespace, quotes, backslashes or backticks, lower-cased. None when
- * it has no such run: a value that is all non-ASCII makes the scan fail open anyway; one that is
- * all whitespace or quotes can be screened by no string.
- */
-function screenWord(value: string): string | undefined {
-  let best = '';
-  for (const piece of value.split(/[\s'"`\\]|[^\x00-\x7f]/)) if (piece.length > best.length) best = piece;
-  return best ? best.toLowerCase() : undefined;
-}
-
-function isAscii(value: string): boolean {
-  return /^[\x00-\x7f]*$/.test(value);
-}
-
 interface ReconScreen {
   /** Names of entries that count whatever their arguments. */
   names: string[];
   /** Names of entries that need one of their arguments, and those arguments. */
   namesWithArgs: string[];
   args: string[];
-  /** An entry no string can stand for (a name or argument of whitespace and quotes only). */
+  /** An entry no whole word can stand for (a name or argument with whitespace or quotes in it). */
   unscreenable: boolean;
 }
 
-/** The recon list as screen strings, read once per loaded list. */
+/**
+ * The recon list as whole-word screen strings, read once per loaded list: reconNameOf compares a
+ * command's file name and its arguments whole (an argument without its trailing slashes, which end
+ * a word anyway). A value with whitespace, quotes or backslashes is not written as one word in the
+ * text; a non-ASCII one makes the scan fail open anyway.
+ */
 function reconScreen(list: IndicatorList): ReconScreen {
   const screen: ReconScreen = { names: [], namesWithArgs: [], args: [], unscreenable: false };
   const add = (to: string[], value: string): void => {
-    const word = screenWord(value);
-    if (word) to.push(word);
-    else if (isAscii(value)) screen.unscreenable = true;
+    if (/^[\x21-\x7e]+$/.test(value) && !/['"`\\]/.test(value)) to.push(value.toLowerCase());
+    else if (/^[\x00-\x7f]*$/.test(value)) screen.unscreenable = true;
   };
   for (const entry of list.entries) {
     if (!Array.isArray(entry.anyArg)) {
-      // a whole-word screen needs the name as the text holds it: quotes or spaces inside it would
-      // make a piece of it no whole word (non-ASCII fails the scan open anyway)
-      if (/^[\x21-\x7e]+$/.test(entry.value) && !/['"`\\]/.test(entry.value)) screen.names.push(entry.value.toLowerCase());
-      else if (isAscii(entry.value)) screen.unscreenable = true;
+      add(screen.names, entry.value);
       continue;
     }
     add(screen.namesWithArgs, entry.value);
@@ -118,11 +103,11 @@ export default defineDetection({
   defaults: { windowSeconds: 60, minDistinctCommands: 5 },
   // Counts only commands reconNameOf names, so the screen passes every event it learns from.
   screen: {
-    // a command whose file name (after wrappers) is a recon name that counts with any arguments:
-    // reconNameOf compares whole names, so as whole words (`w` must not pass every `wget`)
+    // a command whose file name (after wrappers) is a recon name that counts with any arguments,
+    // as a whole word (`w` must not pass every `wget`)
     words: (indicators) => indicators.compiled('recon-commands', reconScreen).names,
     // a recon name that counts only with one of its arguments (cat /etc/passwd, ip addr), and such an argument
-    allOf: [[(indicators) => indicators.compiled('recon-commands', reconScreen).namesWithArgs, (indicators) => indicators.compiled('recon-commands', reconScreen).args]],
+    allOf: [[{ words: (indicators) => indicators.compiled('recon-commands', reconScreen).namesWithArgs }, { words: (indicators) => indicators.compiled('recon-commands', reconScreen).args }]],
     // a configured name or argument that no string can stand for
     also: (_event, ctx) => ctx.indicators.compiled('recon-commands', reconScreen).unscreenable,
   },
