@@ -115,6 +115,24 @@ export class ExecScreens {
   }
 }
 
+/** ASCII without whitespace, quotes, backslashes or backticks: what a screen string may be. */
+export function isScreenable(text: string): boolean {
+  return text.length > 0 && !/[^\x21-\x7e]|['"\\`]/.test(text);
+}
+
+/**
+ * The longest run of `text` that the scan can look for wherever `text` is written: quotes and
+ * backslashes dropped (as the scan drops them), cut at whitespace and non-ASCII (which fails the
+ * scan open anyway), lower-cased. '' when none is left: the detection must then read every exec.
+ */
+export function screenPiece(text: string): string {
+  return text
+    .replace(/['"\\`]/g, '')
+    .split(/[^!-~]+/)
+    .reduce((a, b) => (b.length > a.length ? b : a), '')
+    .toLowerCase();
+}
+
 /** Lower-case ASCII only: the scan fails open on anything else. */
 const ALPHABET = 128;
 /** The automaton's table is dense (ALPHABET entries a state): this many states is about 25 MB. */

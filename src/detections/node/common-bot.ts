@@ -9,11 +9,12 @@
  *    (x86, mips, arm7, sora.mpsl…) from a bare public IP address, or of two such files at once.
  * Exec events describe programs that started; there is no denied form.
  */
+import { screenPiece } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
 import { entitiesOf, placeOf } from './lib/process.js';
-import { commandText, nameMatcher, viewOf, type ProcessView } from './lib/tools.js';
+import { commandText, nameMatcher, viewOf, type ProcessView, nameScreens } from './lib/tools.js';
 import { downloadsOf, isExternalIp, scopeOf, toolsRunOrPiped, type Download, DOWNLOAD_SCREEN } from './lib/download.js';
-import type { IndicatorEntry, IndicatorList, Indicators } from '../../indicators/indicators.js';
+import type { IndicatorList, Indicators } from '../../indicators/indicators.js';
 import type { ProcessInfo } from '../../events/model.js';
 
 /** The architecture a file name names: `mips`, `x86_64`, `sora.arm7` → arm7. */
@@ -35,26 +36,6 @@ function loaderDownloads(view: ProcessView, process: ProcessInfo, list: Indicato
 }
 
 const BUSYBOX_PROBE = /^[A-Z]{4,16}$/;
-
-/** The longest run of `text` the exec screen can look for: it drops quotes and backslashes and fails open on non-ASCII. */
-function screenPiece(text: string): string {
-  return text.replace(/['"\\`]/g, '').split(/[^!-~]+/).reduce((a, b) => (b.length > a.length ? b : a), '');
-}
-
-/**
- * Screen strings for list entries that name programs: every name nameMatcher takes for an entry
- * contains its value lower-cased and without the extension (it takes `x.sh` for `x` and the reverse).
- */
-function nameScreens(entries: readonly IndicatorEntry[]): string[] {
-  const strings: string[] = [];
-  for (const { value } of entries) {
-    const lower = value.toLowerCase();
-    const dot = lower.lastIndexOf('.');
-    const piece = screenPiece(dot > 0 ? lower.slice(0, dot) : lower);
-    if (piece) strings.push(piece);
-  }
-  return strings;
-}
 
 /** Screen strings for list values the text contains whole (lower-cased: the lists' `values`). */
 function valueScreens(values: Iterable<string>): string[] {

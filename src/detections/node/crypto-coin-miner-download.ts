@@ -10,29 +10,8 @@
  */
 import { defineDetection } from '../../engine/detection.js';
 import { basename, entitiesOf, placeOf } from './lib/process.js';
-import { commandText, nameMatcher, viewOf, type NameMatcher } from './lib/tools.js';
+import { commandText, nameMatcher, viewOf, type NameMatcher, nameScreens } from './lib/tools.js';
 import { downloadsOf, scopeOf, type Url } from './lib/download.js';
-import type { IndicatorEntry } from '../../indicators/indicators.js';
-
-/** The longest run of `text` the exec screen can look for: it drops quotes and backslashes and fails open on non-ASCII. */
-function screenPiece(text: string): string {
-  return text.replace(/['"\\`]/g, '').split(/[^!-~]+/).reduce((a, b) => (b.length > a.length ? b : a), '');
-}
-
-/**
- * Screen strings for list entries that name programs: every name nameMatcher takes for an entry
- * contains its value lower-cased and without the extension (it takes `x.sh` for `x` and the reverse).
- */
-function nameScreens(entries: readonly IndicatorEntry[]): string[] {
-  const strings: string[] = [];
-  for (const { value } of entries) {
-    const lower = value.toLowerCase();
-    const dot = lower.lastIndexOf('.');
-    const piece = screenPiece(dot > 0 ? lower.slice(0, dot) : lower);
-    if (piece) strings.push(piece);
-  }
-  return strings;
-}
 
 function minerInUrl(url: Url, matcher: NameMatcher): string | undefined {
   if (url.file && matcher.match(url.file)) return url.file;

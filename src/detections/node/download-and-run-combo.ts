@@ -16,39 +16,13 @@
  */
 import { defineDetection, type DetectionContext } from '../../engine/detection.js';
 import type { StateTable } from '../../engine/state/store.js';
-import type { ProcessExecEvent } from '../../events/model.js';
 import { entitiesOf, placeOf } from './lib/process.js';
-import { commandText, isInterpreter, joinPath, selfName, viewOf } from './lib/tools.js';
-import {
-  DOWNLOAD_SCREEN,
-  downloadsRun,
-  fromTrustedHosts,
-  recordChmod,
-  recordDownloads,
-  runOfRecordedDownload,
-  scopeOf,
-  windowMsOf,
-  type DropRecord,
-} from './lib/download.js';
+import { commandText, viewOf } from './lib/tools.js';
+import { DOWNLOAD_SCREEN, downloadsRun, fromTrustedHosts, recordChmod, recordDownloads, runOfRecordedDownload, scopeOf, windowMsOf, type DropRecord, mayRunRememberedDownload } from './lib/download.js';
 
 /** The downloads this detection remembers: the one table `detect` and the screen both read. */
 function downloadsTable(ctx: DetectionContext): StateTable<DropRecord> {
   return ctx.state.table<DropRecord>('download-and-run-combo.downloads', { maxEntries: Number(ctx.settings.maxTrackedDownloads) || 10_000 });
-}
-
-/**
- * Whether this exec may run a remembered download: runOfRecordedDownload's lookups made wider and
- * cheaper. It looks up the executable, and for an interpreter (whose script file is one of its
- * arguments, resolved against the working directory) every argument; it ignores the window.
- */
-function mayRunRememberedDownload(event: ProcessExecEvent, table: StateTable<DropRecord>): boolean {
-  if (table.size === 0) return false;
-  const prefix = `${scopeOf(event)}|`;
-  const p = event.process;
-  if (table.has(prefix + p.executable)) return true;
-  if (!isInterpreter(selfName(p).name)) return false;
-  for (let i = 1; i < p.args.length; i++) if (table.has(prefix + joinPath(p.cwd, p.args[i]!))) return true;
-  return false;
 }
 
 export default defineDetection({

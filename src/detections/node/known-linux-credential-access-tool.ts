@@ -9,26 +9,12 @@
  * Version/help runs are not reported.
  * Exec events describe programs that started; there is no denied form.
  */
+import { isScreenable } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
 import type { IndicatorList } from '../../indicators/indicators.js';
 import { entitiesOf, placeOf } from './lib/process.js';
-import { commandText, nameMatcher, viewOf, type Command } from './lib/tools.js';
+import { commandText, nameMatcher, viewOf, type Command, nameCore } from './lib/tools.js';
 import { scopeOf, toolsRunOrPiped } from './lib/download.js';
-
-/** ASCII without whitespace, quotes, backslashes or backticks: what a screen string may be. */
-function isScreenable(text: string): boolean {
-  return text.length > 0 && !/[^\x21-\x7e]|['"\\`]/.test(text);
-}
-
-/**
- * What every name nameMatcher matches to the entry contains: its value lower-cased, cut at the last
- * dot (the matcher also matches the value without its extension, and names that start with it).
- */
-function nameCore(value: string): string {
-  const v = value.toLowerCase();
-  const dot = v.lastIndexOf('.');
-  return dot > 0 ? v.slice(0, dot) : v;
-}
 
 function toolNames(list: IndicatorList): string[] {
   return list.entries.map((e) => nameCore(e.value)).filter(isScreenable);

@@ -5,28 +5,14 @@
  * written, created, renamed into place or run. A failed write of such a file is reported too: the
  * toolkit tried to install itself.
  */
+import { isScreenable } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
 import type { IndicatorEntry, IndicatorList } from '../../indicators/indicators.js';
 import { entitiesOf, placeOf } from './lib/process.js';
-import { commandText, nameMatcher, viewOf } from './lib/tools.js';
+import { commandText, nameMatcher, viewOf, nameCore } from './lib/tools.js';
 import { scopeOf, toolsRunOrPiped } from './lib/download.js';
 
 const WRITES = new Set(['write', 'create', 'rename', 'link', 'symlink', 'chmod', 'open']);
-
-/** ASCII without whitespace, quotes, backslashes or backticks: what a screen string may be. */
-function isScreenable(text: string): boolean {
-  return text.length > 0 && !/[^\x21-\x7e]|['"\\`]/.test(text);
-}
-
-/**
- * What every name nameMatcher matches to the entry contains: its value lower-cased, cut at the last
- * dot (the matcher also matches the value without its extension, and names that start with it).
- */
-function nameCore(value: string): string {
-  const v = value.toLowerCase();
-  const dot = v.lastIndexOf('.');
-  return dot > 0 ? v.slice(0, dot) : v;
-}
 
 const isPath = (e: IndicatorEntry): boolean => e.kind === 'path';
 const isProgram = (e: IndicatorEntry): boolean => e.kind === 'program';

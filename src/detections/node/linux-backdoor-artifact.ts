@@ -15,52 +15,15 @@
  */
 import { defineDetection, type DetectionContext } from '../../engine/detection.js';
 import type { StateTable } from '../../engine/state/store.js';
-import type { ProcessExecEvent } from '../../events/model.js';
-import type { IndicatorEntry } from '../../indicators/indicators.js';
 import { entitiesOf, placeOf } from './lib/process.js';
-import { isInterpreter, joinPath, nameMatcher, selfName, toolsRun, viewOf } from './lib/tools.js';
-import { downloadsRun, isDropLocation, recordChmod, recordDownloads, runOfRecordedDownload, scopeOf, windowMsOf, type DropRecord, DOWNLOAD_SCREEN } from './lib/download.js';
+import { nameMatcher, toolsRun, viewOf, nameScreens } from './lib/tools.js';
+import { downloadsRun, isDropLocation, recordChmod, recordDownloads, runOfRecordedDownload, scopeOf, windowMsOf, type DropRecord, DOWNLOAD_SCREEN, mayRunRememberedDownload } from './lib/download.js';
 
 const SHM_DIRS = ['/dev/shm/', '/run/shm/'];
 
 /** The downloads this detection remembers: the one table `detect` and the screen both read. */
 function downloadsTable(ctx: DetectionContext): StateTable<DropRecord> {
   return ctx.state.table<DropRecord>('linux-backdoor-artifact.downloads', { maxEntries: Number(ctx.settings.maxTrackedDownloads) || 10_000 });
-}
-
-/**
- * Whether this exec may run a remembered download: runOfRecordedDownload's lookups made wider and
- * cheaper. It looks up the executable, and for an interpreter (whose script file is one of its
- * arguments, resolved against the working directory) every argument; it ignores the window.
- */
-function mayRunRememberedDownload(event: ProcessExecEvent, table: StateTable<DropRecord>): boolean {
-  if (table.size === 0) return false;
-  const prefix = `${scopeOf(event)}|`;
-  const p = event.process;
-  if (table.has(prefix + p.executable)) return true;
-  if (!isInterpreter(selfName(p).name)) return false;
-  for (let i = 1; i < p.args.length; i++) if (table.has(prefix + joinPath(p.cwd, p.args[i]!))) return true;
-  return false;
-}
-
-/** The longest run of `text` the exec screen can look for: it drops quotes and backslashes and fails open on non-ASCII. */
-function screenPiece(text: string): string {
-  return text.replace(/['"\\`]/g, '').split(/[^!-~]+/).reduce((a, b) => (b.length > a.length ? b : a), '');
-}
-
-/**
- * Screen strings for list entries that name programs: every name nameMatcher takes for an entry
- * contains its value lower-cased and without the extension (it takes `x.sh` for `x` and the reverse).
- */
-function nameScreens(entries: readonly IndicatorEntry[]): string[] {
-  const strings: string[] = [];
-  for (const { value } of entries) {
-    const lower = value.toLowerCase();
-    const dot = lower.lastIndexOf('.');
-    const piece = screenPiece(dot > 0 ? lower.slice(0, dot) : lower);
-    if (piece) strings.push(piece);
-  }
-  return strings;
 }
 
 export default defineDetection({

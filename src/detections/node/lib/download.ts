@@ -12,7 +12,7 @@ import type { NodeEvent, ProcessExecEvent, ProcessInfo } from '../../../events/m
 import type { IndicatorList } from '../../../indicators/indicators.js';
 import type { StateTable } from '../../../engine/state/store.js';
 import { basename } from './process.js';
-import { hasArgument, isInterpreter, joinPath, stringLiterals, toolsRun, type Command, type NameMatcher, type ProcessView, type ToolHit } from './tools.js';
+import { hasArgument, isInterpreter, joinPath, selfName, stringLiterals, toolsRun, type Command, type NameMatcher, type ProcessView, type ToolHit } from './tools.js';
 
 export interface Url {
   text: string;
@@ -518,4 +518,20 @@ export function toolsRunOrPiped(view: ProcessView, process: ProcessInfo, matcher
     }
   }
   return hits;
+}
+
+/**
+ * Whether an exec may run a download remembered in `table` (keyed `scope|path`): the lookups of
+ * runOfRecordedDownload made wider and cheaper, for exec screens. It looks up the executable, and
+ * for an interpreter (whose script file is one of its arguments, resolved against the working
+ * directory) every argument; it ignores the window.
+ */
+export function mayRunRememberedDownload(event: ProcessExecEvent, table: StateTable<DropRecord>): boolean {
+  if (table.size === 0) return false;
+  const prefix = `${scopeOf(event)}|`;
+  const p = event.process;
+  if (table.has(prefix + p.executable)) return true;
+  if (!isInterpreter(selfName(p).name)) return false;
+  for (let i = 1; i < p.args.length; i++) if (table.has(prefix + joinPath(p.cwd, p.args[i]!))) return true;
+  return false;
 }

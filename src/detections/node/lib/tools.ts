@@ -12,6 +12,7 @@
  * read one event parse it once. Readings derived from it (downloads, mining signs) are kept on the
  * view itself, in `memo`.
  */
+import { screenPiece } from '../../../engine/screen.js';
 import type { ProcessInfo } from '../../../events/model.js';
 import type { IndicatorEntry, IndicatorList } from '../../../indicators/indicators.js';
 import { analysisOf } from './analysis.js';
@@ -497,6 +498,26 @@ const MAX_MATCHER_ANSWERS = 4096;
 
 function isNameBoundary(ch: string | undefined): boolean {
   return ch === undefined || ch === '-' || ch === '_' || ch === '.' || (ch >= '0' && ch <= '9');
+}
+
+/**
+ * What every name nameMatcher matches to an entry contains: its value lower-cased, cut at the last
+ * dot (the matcher also matches the value without its extension, and names that start with it).
+ */
+export function nameCore(value: string): string {
+  const v = value.toLowerCase();
+  const dot = v.lastIndexOf('.');
+  return dot > 0 ? v.slice(0, dot) : v;
+}
+
+/** Exec-screen strings for list entries that name programs (see nameCore); values that leave none are skipped. */
+export function nameScreens(entries: readonly IndicatorEntry[]): string[] {
+  const strings: string[] = [];
+  for (const { value } of entries) {
+    const piece = screenPiece(nameCore(value));
+    if (piece) strings.push(piece);
+  }
+  return strings;
 }
 
 /**
