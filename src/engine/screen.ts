@@ -133,6 +133,16 @@ export function screenPiece(text: string): string {
     .toLowerCase();
 }
 
+/** screenPiece of each value, those that leave one. */
+export function screenPieces(values: Iterable<string>): string[] {
+  const strings: string[] = [];
+  for (const value of values) {
+    const piece = screenPiece(value);
+    if (piece) strings.push(piece);
+  }
+  return strings;
+}
+
 /** Lower-case ASCII only: the scan fails open on anything else. */
 const ALPHABET = 128;
 /** The automaton's table is dense (ALPHABET entries a state): this many states is about 25 MB. */

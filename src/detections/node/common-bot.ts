@@ -9,7 +9,7 @@
  *    (x86, mips, arm7, sora.mpsl…) from a bare public IP address, or of two such files at once.
  * Exec events describe programs that started; there is no denied form.
  */
-import { screenPiece } from '../../engine/screen.js';
+import { screenPieces } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandText, nameMatcher, viewOf, type ProcessView, nameScreens } from './lib/tools.js';
@@ -37,18 +37,8 @@ function loaderDownloads(view: ProcessView, process: ProcessInfo, list: Indicato
 
 const BUSYBOX_PROBE = /^[A-Z]{4,16}$/;
 
-/** Screen strings for list values the text contains whole (lower-cased: the lists' `values`). */
-function valueScreens(values: Iterable<string>): string[] {
-  const strings: string[] = [];
-  for (const value of values) {
-    const piece = screenPiece(value);
-    if (piece) strings.push(piece);
-  }
-  return strings;
-}
-
 const botPrograms = (list: IndicatorList) => nameScreens(list.entries.filter((e) => e.kind === 'program'));
-const architectures = (list: IndicatorList) => valueScreens(list.entries.filter((e) => e.kind === 'arch').map((e) => e.value.toLowerCase()));
+const architectures = (list: IndicatorList) => screenPieces(list.entries.filter((e) => e.kind === 'arch').map((e) => e.value.toLowerCase()));
 
 export default defineDetection({
   type: 'K8S.NODE_CommonBot',

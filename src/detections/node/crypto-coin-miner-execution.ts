@@ -7,26 +7,12 @@
  * Downloaders, grep and kill are never miners (`curl https://supportxmr.com/api`, `pkill -f
  * stratum`). Exec events describe programs that started; a failed connect is still an attempt.
  */
+import { screenPieces } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandText, viewOf } from './lib/tools.js';
 import { isInternalHost, scopeOf } from './lib/download.js';
 import { minerArgumentReasons, miningSignsOf, poolDestination, startedLikeAMiner } from './lib/mining.js';
-
-/** The longest run of `text` the exec screen can look for: it drops quotes and backslashes and fails open on non-ASCII. */
-function screenPiece(text: string): string {
-  return text.replace(/['"\\`]/g, '').split(/[^!-~]+/).reduce((a, b) => (b.length > a.length ? b : a), '');
-}
-
-/** Screen strings for list values the text contains whole (lower-cased: the lists' `values`). */
-function valueScreens(values: Iterable<string>): string[] {
-  const strings: string[] = [];
-  for (const value of values) {
-    const piece = screenPiece(value);
-    if (piece) strings.push(piece);
-  }
-  return strings;
-}
 
 export default defineDetection({
   type: 'K8S.NODE_CryptoCoinMinerExecution',
@@ -41,9 +27,9 @@ export default defineDetection({
       '-o',
       '-w',
       // a known pool given as the pool (hosts; ports too, as hostInList reads the whole list)
-      ...valueScreens(indicators.list('mining-pools').values),
+      ...screenPieces(indicators.list('mining-pools').values),
       // miner-only options and algorithms
-      ...valueScreens(indicators.list('miner-options').values),
+      ...screenPieces(indicators.list('miner-options').values),
     ],
   },
   detect(event, ctx) {

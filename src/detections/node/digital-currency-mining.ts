@@ -8,26 +8,12 @@
  * One sign alone is the lower-severity CryptoCoinMinerArtifacts (name) or CryptoCoinMinerExecution
  * (arguments). Exec events describe programs that started; a failed connect is still an attempt.
  */
+import { screenPieces } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandText, viewOf } from './lib/tools.js';
 import { isInternalHost, scopeOf } from './lib/download.js';
 import { isStratumPort, minerIdentity, miningSignsOf, poolDestination } from './lib/mining.js';
-
-/** The longest run of `text` the exec screen can look for: it drops quotes and backslashes and fails open on non-ASCII. */
-function screenPiece(text: string): string {
-  return text.replace(/['"\\`]/g, '').split(/[^!-~]+/).reduce((a, b) => (b.length > a.length ? b : a), '');
-}
-
-/** Screen strings for list values the text contains whole (lower-cased: the lists' `values`). */
-function valueScreens(values: Iterable<string>): string[] {
-  const strings: string[] = [];
-  for (const value of values) {
-    const piece = screenPiece(value);
-    if (piece) strings.push(piece);
-  }
-  return strings;
-}
 
 export default defineDetection({
   type: 'K8S.NODE_DigitalCurrencyMining',
@@ -36,7 +22,7 @@ export default defineDetection({
   screen: {
     // on an exec the destination must be in the arguments: a stratum URL or a known pool
     // (hosts; ports too, as hostInList reads the whole list)
-    anyOf: (indicators) => ['stratum', ...valueScreens(indicators.list('mining-pools').values)],
+    anyOf: (indicators) => ['stratum', ...screenPieces(indicators.list('mining-pools').values)],
   },
   detect(event, ctx) {
     const signs = miningSignsOf(viewOf(event.process), ctx.indicators);

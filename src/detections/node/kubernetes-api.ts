@@ -13,9 +13,9 @@
  */
 import { defineDetection } from '../../engine/detection.js';
 import type { DetectionContext } from '../../engine/detection.js';
-import type { ContainerContext, ProcessInfo } from '../../events/model.js';
+import type { ContainerContext } from '../../events/model.js';
 import type { IndicatorList } from '../../indicators/indicators.js';
-import { isHttpClient, isKubernetesApiHost, mentionsApiServerVariable, urlsOfCommand } from './lib/network.js';
+import { isHttpClient, isKubernetesApiHost, mentionsApiServerVariable, urlsOfCommand, mentions, hasColon } from './lib/network.js';
 import { entitiesOf, lowerMatchText, placeOf } from './lib/process.js';
 import { commandName, commandsOf, lowerTextOf, unwrap } from './lib/shells.js';
 
@@ -82,26 +82,6 @@ function kubectlCall(words: readonly string[]): string | undefined {
 function apiServerIp(ctx: DetectionContext): string | undefined {
   const service = ctx.inventory.get('Service', 'default', 'kubernetes') as { spec?: { clusterIP?: unknown } } | undefined;
   return typeof service?.spec?.clusterIP === 'string' ? service.spec.clusterIP : undefined;
-}
-
-/** Characters the command-line readers may drop from a word (quotes, escapes), which the screen's scan drops too. */
-const DROPPED = /['"\\`]/g;
-
-/**
- * Whether `needle` may appear in a URL host the command-line readers take from the process: in its
- * command line or an argument, once quotes, backslashes and backticks are dropped and case is set
- * aside. Hosts are lower-cased, so a needle with upper-case letters never matches one.
- */
-function mentions(process: ProcessInfo, needle: string): boolean {
-  if (!needle || /['"\\`]/.test(needle)) return true;
-  const lettered = /[a-z]/.test(needle);
-  const has = (text: string): boolean => text.includes(needle) || ((lettered || /['"\\`]/.test(text)) && text.replace(DROPPED, '').toLowerCase().includes(needle));
-  return has(process.commandLine) || process.args.some(has);
-}
-
-/** A URL holds `://`: a colon in the command line or an argument (the readers drop characters, never add any). */
-function hasColon(process: ProcessInfo): boolean {
-  return process.commandLine.includes(':') || process.args.some((a) => a.includes(':'));
 }
 
 export default defineDetection({

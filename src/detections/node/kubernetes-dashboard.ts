@@ -8,8 +8,7 @@
  */
 import { defineDetection } from '../../engine/detection.js';
 import type { DetectionContext } from '../../engine/detection.js';
-import type { ProcessInfo } from '../../events/model.js';
-import { isHttpClient, urlsOfCommand } from './lib/network.js';
+import { isHttpClient, urlsOfCommand, mentions, hasColon } from './lib/network.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandName, commandsOf } from './lib/shells.js';
 
@@ -39,26 +38,6 @@ function dashboardIps(ctx: DetectionContext): Set<string> {
     }
   }
   return ips;
-}
-
-/** Characters the command-line readers may drop from a word (quotes, escapes), which the screen's scan drops too. */
-const DROPPED = /['"\\`]/g;
-
-/**
- * Whether `needle` may appear in a URL host the command-line readers take from the process: in its
- * command line or an argument, once quotes, backslashes and backticks are dropped and case is set
- * aside. Hosts are lower-cased, so a needle with upper-case letters never matches one.
- */
-function mentions(process: ProcessInfo, needle: string): boolean {
-  if (!needle || /['"\\`]/.test(needle)) return true;
-  const lettered = /[a-z]/.test(needle);
-  const has = (text: string): boolean => text.includes(needle) || ((lettered || /['"\\`]/.test(text)) && text.replace(DROPPED, '').toLowerCase().includes(needle));
-  return has(process.commandLine) || process.args.some(has);
-}
-
-/** A URL holds `://`: a colon in the command line or an argument (the readers drop characters, never add any). */
-function hasColon(process: ProcessInfo): boolean {
-  return process.commandLine.includes(':') || process.args.some((a) => a.includes(':'));
 }
 
 export default defineDetection({

@@ -11,6 +11,7 @@
  * A SOCKS proxy on loopback still fires for the command-line forms: `--socks5 127.0.0.1:9050` is
  * the Tor client's local port, the very case this type is about.
  */
+import { isScreenable } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
 import type { DetectionContext } from '../../engine/detection.js';
 import type { NetConnectEvent, ProcessExecEvent } from '../../events/model.js';
@@ -23,11 +24,6 @@ const SOCKS_URL_SCHEMES = ['socks4://', 'socks4a://', 'socks5://', 'socks5h://',
 /** Programs that only read or print text: a socks URL in their arguments is not a connection. */
 const TEXT_TOOLS = new Set(['grep', 'egrep', 'fgrep', 'rg', 'cat', 'less', 'more', 'head', 'tail', 'sed', 'vi', 'vim', 'nano', 'man', 'find', 'echo', 'printf']);
 const CURL_SOCKS_OPTIONS = new Set(['--socks4', '--socks4a', '--socks5', '--socks5-hostname']);
-
-/** ASCII without whitespace, quotes, backslashes or backticks: what a screen string may be. */
-function isScreenable(text: string): boolean {
-  return text.length > 0 && !/[^\x21-\x7e]|['"\\`]/.test(text);
-}
 
 function toolNames(list: IndicatorList): string[] {
   return list.entries.map((e) => e.value.toLowerCase()).filter(isScreenable);

@@ -13,6 +13,7 @@
  * Not here: chisel *server* (the listening end, which dials nothing), DNS tunnels like iodine
  * (tunnelling, not port forwarding), kubectl port-forward (goes through the API server).
  */
+import { isScreenable } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
 import type { IndicatorEntry, IndicatorList } from '../../indicators/indicators.js';
 import { forwardHosts, isExternalHost, parseSsh, splitHostPort, SSH_CLIENTS } from './lib/network.js';
@@ -21,11 +22,6 @@ import { commandName, commandsOf, type SimpleCommand, splitCommands, unwrap } fr
 
 const NETCATS = new Set(['nc', 'ncat', 'netcat', 'nc.traditional', 'nc.openbsd']);
 const RELAY_CLIENTS = new Set([...NETCATS, 'socat', 'ssh']);
-
-/** ASCII without whitespace, quotes, backslashes or backticks: what a screen string may be. */
-function isScreenable(text: string): boolean {
-  return text.length > 0 && !/[^\x21-\x7e]|['"\\`]/.test(text);
-}
 
 function toolNames(list: IndicatorList): string[] {
   return list.entries.map((e) => e.value.toLowerCase()).filter(isScreenable);

@@ -6,7 +6,7 @@
  * (metadata endpoints) with or without a scheme, ssh invocations and their forwards, and which
  * programs send HTTP requests.
  */
-import type { NetConnectEvent } from '../../../events/model.js';
+import type { NetConnectEvent, ProcessInfo } from '../../../events/model.js';
 import { canonicalIp, isNonPublicIp } from '../../../indicators/ip.js';
 import { IdentityMemo } from './analysis.js';
 import { MAX_MATCH_CHARS } from './process.js';
@@ -271,4 +271,25 @@ export function hostReferencesInLower(lower: string, hosts: readonly string[]): 
     }
   }
   return out;
+}
+
+/** Characters the command-line readers may drop from a word (quotes, escapes), which the exec screen's scan drops too. */
+const DROPPED = /['"\\`]/g;
+
+/**
+ * For exec screens: whether `needle` may appear in a URL host the command-line readers take from
+ * the process — in its command line or an argument, once quotes, backslashes and backticks are
+ * dropped and case is set aside. Hosts are lower-cased, so a needle with upper-case letters never
+ * matches one.
+ */
+export function mentions(process: ProcessInfo, needle: string): boolean {
+  if (!needle || /['"\\`]/.test(needle)) return true;
+  const lettered = /[a-z]/.test(needle);
+  const has = (text: string): boolean => text.includes(needle) || ((lettered || /['"\\`]/.test(text)) && text.replace(DROPPED, '').toLowerCase().includes(needle));
+  return has(process.commandLine) || process.args.some(has);
+}
+
+/** For exec screens: a URL holds `://`, so a colon in the command line or an argument (the readers drop characters, never add any). */
+export function hasColon(process: ProcessInfo): boolean {
+  return process.commandLine.includes(':') || process.args.some((a) => a.includes(':'));
 }
