@@ -24,7 +24,7 @@
  * screens ask for words.
  */
 import type { ProcessExecEvent } from '../events/model.js';
-import type { Indicators } from '../indicators/indicators.js';
+import type { IndicatorList, Indicators } from '../indicators/indicators.js';
 import type { DetectionContext } from './detection.js';
 
 /** Screen strings, or a function of the engine's indicator lists that gives them. */
@@ -141,6 +141,16 @@ export function screenPieces(values: Iterable<string>): string[] {
     if (piece) strings.push(piece);
   }
   return strings;
+}
+
+/** A list's values lower-cased, those that can be screen strings as they are. */
+export function screenValues(list: IndicatorList): string[] {
+  return list.entries.map((e) => e.value.toLowerCase()).filter(isScreenable);
+}
+
+/** A value (an operator's) that cannot be a screen string: the detection must then read every exec. */
+export function hasUnscreenableValue(list: IndicatorList): boolean {
+  return list.entries.some((e) => !isScreenable(e.value.toLowerCase()));
 }
 
 /** Lower-case ASCII only: the scan fails open on anything else. */

@@ -11,11 +11,10 @@
  * A SOCKS proxy on loopback still fires for the command-line forms: `--socks5 127.0.0.1:9050` is
  * the Tor client's local port, the very case this type is about.
  */
-import { isScreenable } from '../../engine/screen.js';
+import { screenValues, hasUnscreenableValue } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
 import type { DetectionContext } from '../../engine/detection.js';
 import type { NetConnectEvent, ProcessExecEvent } from '../../events/model.js';
-import type { IndicatorList } from '../../indicators/indicators.js';
 import { isLoopback, parseSsh, SSH_CLIENTS } from './lib/network.js';
 import { entitiesOf, placeOf, programName } from './lib/process.js';
 import { commandName, commandsOf, lowerTextOf, unwrap } from './lib/shells.js';
@@ -24,15 +23,6 @@ const SOCKS_URL_SCHEMES = ['socks4://', 'socks4a://', 'socks5://', 'socks5h://',
 /** Programs that only read or print text: a socks URL in their arguments is not a connection. */
 const TEXT_TOOLS = new Set(['grep', 'egrep', 'fgrep', 'rg', 'cat', 'less', 'more', 'head', 'tail', 'sed', 'vi', 'vim', 'nano', 'man', 'find', 'echo', 'printf']);
 const CURL_SOCKS_OPTIONS = new Set(['--socks4', '--socks4a', '--socks5', '--socks5-hostname']);
-
-function toolNames(list: IndicatorList): string[] {
-  return list.entries.map((e) => e.value.toLowerCase()).filter(isScreenable);
-}
-
-/** A tool (an operator's) whose name no screen string can stand for: every exec is read then. */
-function hasUnscreenableName(list: IndicatorList): boolean {
-  return list.entries.some((e) => !isScreenable(e.value.toLowerCase()));
-}
 
 interface Hit {
   form: string;
@@ -88,9 +78,9 @@ export default defineDetection({
   defaults: { socksPorts: [1080, 9050, 9150] },
   screen: {
     // socks URLs and curl's --socks options; ssh-family -D; proxifiers and the Tor client by name
-    anyOf: (indicators) => ['socks', ...SSH_CLIENTS, ...toolNames(indicators.list('socks-tools'))],
+    anyOf: (indicators) => ['socks', ...SSH_CLIENTS, ...screenValues(indicators.list('socks-tools'))],
     // names no screen string can stand for
-    also: (_event, ctx) => ctx.indicators.compiled('socks-tools', hasUnscreenableName),
+    also: (_event, ctx) => ctx.indicators.compiled('socks-tools', hasUnscreenableValue),
   },
   detect(event, ctx) {
     const hit = event.kind === 'process.exec' ? execHit(event, ctx) : connectHit(event, ctx);

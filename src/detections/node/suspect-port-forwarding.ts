@@ -13,24 +13,15 @@
  * Not here: chisel *server* (the listening end, which dials nothing), DNS tunnels like iodine
  * (tunnelling, not port forwarding), kubectl port-forward (goes through the API server).
  */
-import { isScreenable } from '../../engine/screen.js';
+import { screenValues, hasUnscreenableValue } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
-import type { IndicatorEntry, IndicatorList } from '../../indicators/indicators.js';
+import type { IndicatorEntry } from '../../indicators/indicators.js';
 import { forwardHosts, isExternalHost, parseSsh, splitHostPort, SSH_CLIENTS } from './lib/network.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandName, commandsOf, type SimpleCommand, splitCommands, unwrap } from './lib/shells.js';
 
 const NETCATS = new Set(['nc', 'ncat', 'netcat', 'nc.traditional', 'nc.openbsd']);
 const RELAY_CLIENTS = new Set([...NETCATS, 'socat', 'ssh']);
-
-function toolNames(list: IndicatorList): string[] {
-  return list.entries.map((e) => e.value.toLowerCase()).filter(isScreenable);
-}
-
-/** A tool (an operator's) whose name no screen string can stand for: every exec is read then. */
-function hasUnscreenableName(list: IndicatorList): boolean {
-  return list.entries.some((e) => !isScreenable(e.value.toLowerCase()));
-}
 
 interface Hit {
   form: string;
@@ -141,9 +132,9 @@ export default defineDetection({
   summary: 'Port forwarding ({form}) to external {target} from {place}: {commandLine}',
   screen: {
     // ssh-family forwards; socat relays; netcat relays (-e/--sh-exec, or two netcats piped); tunnel tools by name
-    anyOf: (indicators) => [...SSH_CLIENTS, 'socat', ...NETCATS, ...toolNames(indicators.list('tunnel-tools'))],
+    anyOf: (indicators) => [...SSH_CLIENTS, 'socat', ...NETCATS, ...screenValues(indicators.list('tunnel-tools'))],
     // names no screen string can stand for
-    also: (_event, ctx) => ctx.indicators.compiled('tunnel-tools', hasUnscreenableName),
+    also: (_event, ctx) => ctx.indicators.compiled('tunnel-tools', hasUnscreenableValue),
   },
   detect(event, ctx) {
     const tools = ctx.indicators.list('tunnel-tools').entries;
