@@ -178,6 +178,18 @@ function isBoundary(c: number): boolean {
 
 const MARK = 0;
 
+/** How the scan treats each ASCII character: read as is (lower-cased), removed, or a word boundary. */
+const PLAIN = 0;
+const REMOVED = 1;
+const BOUNDARY = 2;
+const KIND = new Uint8Array(ALPHABET);
+/** Each ASCII character lower-cased. */
+const FOLD = new Uint8Array(ALPHABET);
+for (let c = 0; c < ALPHABET; c++) {
+  FOLD[c] = c >= 65 && c <= 90 ? c + 32 : c;
+  KIND[c] = isRemoved(c) ? REMOVED : isBoundary(FOLD[c]!) ? BOUNDARY : PLAIN;
+}
+
 /** A screen string as the automaton reads it: marks around boundary characters, and around a whole word. */
 function encode(text: string, word: boolean): number[] {
   const codes: number[] = [];
@@ -214,6 +226,8 @@ export class ScreenAutomaton {
   private readonly next: Int32Array;
   /** The owners each state completes a pattern of (its own and through failure links). */
   private readonly outputs: readonly (readonly number[])[];
+  /** 1 where a state completes any pattern: most do not, and the scan skips them at once. */
+  private readonly ends: Uint8Array;
   private readonly hits: ScreenHits;
   /** What the scan has met so far in this process: a variable reference, an assignment. */
   private variable = false;
@@ -268,6 +282,7 @@ export class ScreenAutomaton {
     }
     this.next = next;
     this.outputs = outputs;
+    this.ends = Uint8Array.from(outputs, (o) => (o.length ? 1 : 0));
     this.words = patterns.some((p) => p.word);
     this.hits = { all: false, seen: new Uint8Array(owners) };
   }
@@ -304,12 +319,19 @@ export class ScreenAutomaton {
   private scanText(text: string): boolean {
     const next = this.next;
     const outputs = this.outputs;
+    const ends = this.ends;
     const seen = this.hits.seen;
     let state = next[MARK]!; // the start of a text is a boundary
-    for (let i = 0; i <= text.length; i++) {
-      let c = i < text.length ? text.charCodeAt(i) : MARK; // so is its end
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
       if (c >= ALPHABET) return false;
-      if (isRemoved(c)) {
+      const kind = KIND[c]!;
+      if (kind === PLAIN) {
+        state = next[state * ALPHABET + FOLD[c]!]!;
+        if (ends[state]) mark(outputs[state]!, seen);
+        continue;
+      }
+      if (kind === REMOVED) {
         if (c === 96 && this.words) return false; // a backtick ends a command word the removal would join
         // a backslash before a newline is a line continuation: both go
         if (c === 92 && text.charCodeAt(i + 1) === 10) i++;
@@ -320,17 +342,16 @@ export class ScreenAutomaton {
         if (after === 39) return false; // $'…': ANSI-C quoting decodes escapes
         if (after === 123 || after === 95 || (after >= 65 && after <= 90) || (after >= 97 && after <= 122)) this.variable = true;
       } else if (c === 61 /* = */) this.assignment = true;
-      if (c >= 65 && c <= 90) c += 32;
-      if (isBoundary(c) && c !== MARK) {
-        state = next[state * ALPHABET + MARK]!;
-        mark(outputs[state]!, seen);
-        state = next[state * ALPHABET + c]!;
-        mark(outputs[state]!, seen);
-        c = MARK;
-      }
+      // a boundary character, with a mark on each side
+      state = next[state * ALPHABET + MARK]!;
+      if (ends[state]) mark(outputs[state]!, seen);
       state = next[state * ALPHABET + c]!;
-      mark(outputs[state]!, seen);
+      if (ends[state]) mark(outputs[state]!, seen);
+      state = next[state * ALPHABET + MARK]!;
+      if (ends[state]) mark(outputs[state]!, seen);
     }
+    state = next[state * ALPHABET + MARK]!; // so is its end
+    if (ends[state]) mark(outputs[state]!, seen);
     return true;
   }
 }

@@ -23,6 +23,8 @@ export interface Inventory {
   get(kind: string, namespace: string | undefined, name: string): K8sObject | undefined;
   /** Objects of a kind, in one namespace or all. */
   list(kind: string, namespace?: string): K8sObject[];
+  /** How many objects of a kind are known (cheap: lets a caller skip lookups that cannot find one). */
+  count(kind: string): number;
   /** Whether a namespace is known to exist: created, listed, or seen in any request. */
   namespaceExists(name: string): boolean;
   /** Pods and pod-template workloads in the Service's namespace whose labels its selector selects. */
@@ -48,6 +50,10 @@ export class StateInventory implements Inventory {
 
   get(kind: string, namespace: string | undefined, name: string): K8sObject | undefined {
     return this.table(kind).get(`${namespace ?? ''}/${name}`);
+  }
+
+  count(kind: string): number {
+    return this.table(kind).size;
   }
 
   list(kind: string, namespace?: string): K8sObject[] {

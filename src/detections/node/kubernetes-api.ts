@@ -95,7 +95,7 @@ export default defineDetection({
     words: ['oc'],
     // the `kubernetes` Service's ClusterIP, known from the inventory only
     also: (event, ctx) => {
-      if (!event.container || !hasColon(event.process)) return false;
+      if (!event.container || ctx.inventory.count('Service') === 0 || !hasColon(event.process)) return false;
       const ip = apiServerIp(ctx);
       return ip !== undefined && mentions(event.process, ip);
     },

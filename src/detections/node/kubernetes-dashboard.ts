@@ -49,7 +49,7 @@ export default defineDetection({
     anyOf: SERVICE_NAMES,
     // the ClusterIP of a Service of those names, known from the inventory only
     also: (event, ctx) => {
-      if (!event.container || !hasColon(event.process)) return false;
+      if (!event.container || ctx.inventory.count('Service') === 0 || !hasColon(event.process)) return false;
       for (const ip of dashboardIps(ctx)) if (mentions(event.process, ip)) return true;
       return false;
     },

@@ -45,7 +45,7 @@ export class Analysis {
 export class IdentityMemo<K extends object, V> {
   private readonly map = new Map<K, V>();
 
-  constructor(private readonly maxEntries = 256) {}
+  constructor(private readonly maxEntries = 32) {}
 
   get(key: K, compute: (key: K) => V): V {
     let value = this.map.get(key);
