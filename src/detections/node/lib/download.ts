@@ -324,14 +324,35 @@ export function ipLiteral(host: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
 
 /** An IP literal outside private, loopback and link-local space. Documentation ranges count as outside. */
 export function isExternalIp(host: string): boolean {
-  const ip = ipLiteral(host);
-  return ip !== undefined && !INTERNAL_RANGES.has(ip.range());
+  const range = ipRangeOf(host);
+  return range !== null && !INTERNAL_RANGES.has(range);
 }
 
 export function isInternalHost(host: string): boolean {
   if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.svc') || host.endsWith('.local') || host.includes('.svc.cluster.')) return true;
-  const ip = ipLiteral(host);
-  return ip !== undefined && INTERNAL_RANGES.has(ip.range());
+  const range = ipRangeOf(host);
+  return range !== null && INTERNAL_RANGES.has(range);
+}
+
+/** Hosts whose range is remembered; the memo is emptied when full (hosts are attacker-chosen). */
+const MAX_REMEMBERED_HOSTS = 1024;
+const rangeByHost = new Map<string, string | null>();
+
+/**
+ * The ipaddr.js range of an IP-literal host ('private', 'loopback', 'unicast'…), null for a name.
+ * Remembered: a node fetches from the same few hosts all day, several detections ask about each
+ * download, and classifying an address against every special range is what costs.
+ */
+function ipRangeOf(host: string): string | null {
+  let range = rangeByHost.get(host);
+  if (range === undefined) {
+    range = ipLiteral(host)?.range() ?? null;
+    if (host.length <= 255) {
+      if (rangeByHost.size >= MAX_REMEMBERED_HOSTS) rangeByHost.clear();
+      rangeByHost.set(host, range);
+    }
+  }
+  return range;
 }
 
 /** An https download from a vendor's official host (data/indicators/trusted-download-hosts.yaml). */

@@ -208,14 +208,12 @@ interface Unwrapped {
   name: string;
 }
 
-/** Detections look through the same command's wrappers one after another: read once, shared. */
-const unwrappings = new IdentityMemo<readonly string[], Unwrapped>();
-
+/**
+ * Not memoised: reading a command's wrappers costs less than a lookup, and a memo keyed by word
+ * arrays threw V8 into repeated deoptimisation (measured: the commands of an `sh -c` script cost
+ * 2 µs without it, 6–10 µs with it).
+ */
 function unwrapped(words: readonly string[]): Unwrapped {
-  return unwrappings.get(words, readUnwrapped);
-}
-
-function readUnwrapped(words: readonly string[]): Unwrapped {
   const { start, wrappers } = wrapperSpan(words);
   const real = start === 0 ? words : words.slice(start);
   return { start, wrappers, real, name: real.length ? basename(real[0]!) : '' };
