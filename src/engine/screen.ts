@@ -57,6 +57,11 @@ export interface ExecScreen {
    * events: a cheap test; true lets the event through whatever the text says.
    */
   readonly also?: (event: ProcessExecEvent, ctx: DetectionContext) => boolean;
+  /**
+   * Asked once, when the engine builds its screens: true makes the screen pass every exec (an
+   * operator's list value that no screen string can stand for).
+   */
+  readonly openWhen?: (indicators: Indicators) => boolean;
 }
 
 /**
@@ -66,31 +71,66 @@ export interface ExecScreen {
  */
 export class ExecScreens {
   private readonly automaton: ScreenAutomaton;
-  /** Per detection: undefined (unscreened), else alternatives, each the groups that must all be seen. */
-  private readonly alternatives: (readonly (readonly number[])[] | undefined)[];
-  private hits: ScreenHits | undefined;
+  /** Detections without a screen: every exec passes. */
+  private readonly unscreened: readonly number[];
+  /** Per group: the alternatives it opens (a detection, and the other groups it needs). */
+  private readonly opens: readonly (readonly { detection: number; rest: readonly number[] }[])[];
+  /** 1 where the text of the event last scanned lets it through to the detection. */
+  private readonly passed: Uint8Array;
 
   constructor(screens: readonly (ExecScreen | undefined)[], indicators: Indicators) {
     const patterns: ScreenPattern[] = [];
-    let groups = 0;
+    const opens: { detection: number; rest: number[] }[][] = [];
     const group = (strings: ScreenStrings, word = false): number => {
-      for (const text of typeof strings === 'function' ? strings(indicators) : strings) patterns.push({ text, owner: groups, word });
-      return groups++;
+      const g = opens.length;
+      opens.push([]);
+      for (const text of typeof strings === 'function' ? strings(indicators) : strings) patterns.push({ text, owner: g, word });
+      return g;
     };
-    this.alternatives = screens.map((screen) => {
-      if (!screen) return undefined;
+    const unscreened: number[] = [];
+    screens.forEach((screen, detection) => {
+      if (!screen || screen.openWhen?.(indicators)) {
+        unscreened.push(detection);
+        return;
+      }
       const alternatives: number[][] = [];
       if (screen.anyOf) alternatives.push([group(screen.anyOf)]);
       if (screen.words) alternatives.push([group(screen.words, true)]);
       for (const entry of screen.allOf ?? []) alternatives.push(entry.map((g) => ('words' in g ? group(g.words, true) : group(g))));
-      return alternatives;
+      for (const [first, ...rest] of alternatives) opens[first!]!.push({ detection, rest });
     });
-    this.automaton = new ScreenAutomaton(patterns, groups);
+    this.unscreened = unscreened;
+    this.opens = opens;
+    this.passed = new Uint8Array(screens.length);
+    this.automaton = new ScreenAutomaton(patterns, opens.length);
   }
 
-  /** Reads an exec event's text once; `passes` then answers per detection. */
+  /**
+   * Reads an exec event's text once and settles which detections its text lets through: from the
+   * groups the scan saw, not by asking every detection.
+   */
   scan(event: ProcessExecEvent): void {
-    this.hits = this.automaton.scan(event.process);
+    const hits = this.automaton.scan(event.process);
+    const passed = this.passed;
+    if (hits.all) {
+      passed.fill(1);
+      return;
+    }
+    passed.fill(0);
+    for (const d of this.unscreened) passed[d] = 1;
+    for (let k = 0; k < hits.count; k++) {
+      for (const { detection, rest } of this.opens[hits.list[k]!]!) {
+        if (passed[detection]) continue;
+        let all = true;
+        for (const g of rest) {
+          if (!hits.seen[g]) {
+            all = false;
+            break;
+          }
+        }
+        if (all) passed[detection] = 1;
+      }
+    }
   }
 
   /**
@@ -98,20 +138,7 @@ export class ExecScreens {
    * unscreened detection always); when not, the detection's `also` has the last word.
    */
   textPasses(index: number): boolean {
-    const alternatives = this.alternatives[index];
-    const hits = this.hits!;
-    if (!alternatives || hits.all) return true;
-    for (const groups of alternatives) {
-      let all = true;
-      for (const g of groups) {
-        if (!hits.seen[g]) {
-          all = false;
-          break;
-        }
-      }
-      if (all) return true;
-    }
-    return false;
+    return this.passed[index] === 1;
   }
 }
 
@@ -215,6 +242,9 @@ export interface ScreenHits {
   all: boolean;
   /** 1 at an owner's index when one of its strings appeared. */
   readonly seen: Uint8Array;
+  /** The owners seen, in the order first seen: `count` of them. */
+  readonly list: Int32Array;
+  count: number;
 }
 
 /**
@@ -284,7 +314,7 @@ export class ScreenAutomaton {
     this.outputs = outputs;
     this.ends = Uint8Array.from(outputs, (o) => (o.length ? 1 : 0));
     this.words = patterns.some((p) => p.word);
-    this.hits = { all: false, seen: new Uint8Array(owners) };
+    this.hits = { all: false, seen: new Uint8Array(owners), list: new Int32Array(owners), count: 0 };
   }
 
   /**
@@ -293,7 +323,9 @@ export class ScreenAutomaton {
    */
   scan(process: ProcessExecEvent['process']): ScreenHits {
     const hits = this.hits;
-    hits.seen.fill(0);
+    // forget the last scan's owners only: most processes mark a few of many
+    for (let k = 0; k < hits.count; k++) hits.seen[hits.list[k]!] = 0;
+    hits.count = 0;
     hits.all = false;
     this.variable = false;
     this.assignment = false;
@@ -320,7 +352,7 @@ export class ScreenAutomaton {
     const next = this.next;
     const outputs = this.outputs;
     const ends = this.ends;
-    const seen = this.hits.seen;
+    const hits = this.hits;
     let state = next[MARK]!; // the start of a text is a boundary
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
@@ -328,7 +360,7 @@ export class ScreenAutomaton {
       const kind = KIND[c]!;
       if (kind === PLAIN) {
         state = next[state * ALPHABET + FOLD[c]!]!;
-        if (ends[state]) mark(outputs[state]!, seen);
+        if (ends[state]) mark(outputs[state]!, hits);
         continue;
       }
       if (kind === REMOVED) {
@@ -344,20 +376,25 @@ export class ScreenAutomaton {
       } else if (c === 61 /* = */) this.assignment = true;
       // a boundary character, with a mark on each side
       state = next[state * ALPHABET + MARK]!;
-      if (ends[state]) mark(outputs[state]!, seen);
+      if (ends[state]) mark(outputs[state]!, hits);
       state = next[state * ALPHABET + c]!;
-      if (ends[state]) mark(outputs[state]!, seen);
+      if (ends[state]) mark(outputs[state]!, hits);
       state = next[state * ALPHABET + MARK]!;
-      if (ends[state]) mark(outputs[state]!, seen);
+      if (ends[state]) mark(outputs[state]!, hits);
     }
     state = next[state * ALPHABET + MARK]!; // so is its end
-    if (ends[state]) mark(outputs[state]!, seen);
+    if (ends[state]) mark(outputs[state]!, hits);
     return true;
   }
 }
 
-function mark(owners: readonly number[], seen: Uint8Array): void {
-  for (let k = 0; k < owners.length; k++) seen[owners[k]!] = 1;
+function mark(owners: readonly number[], hits: ScreenHits): void {
+  for (let k = 0; k < owners.length; k++) {
+    const o = owners[k]!;
+    if (hits.seen[o]) continue;
+    hits.seen[o] = 1;
+    hits.list[hits.count++] = o;
+  }
 }
 
 /** True when `line` is `args.join(' ')`, checked without building the join. */

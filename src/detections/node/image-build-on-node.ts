@@ -109,7 +109,7 @@ export default defineDetection({
       [(indicators) => indicators.compiled('image-builders', builderScreen).withOptions, (indicators) => indicators.compiled('image-builders', builderScreen).options],
     ],
     // a configured builder name that no string can stand for
-    also: (_event, ctx) => ctx.indicators.compiled('image-builders', builderScreen).unscreenable,
+    openWhen: (indicators) => indicators.compiled('image-builders', builderScreen).unscreenable,
   },
   detect(event, ctx) {
     for (const inv of invocationsOf(event.process)) {

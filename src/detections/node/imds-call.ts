@@ -49,7 +49,7 @@ export default defineDetection({
     // the metadata host as written: detect looks for it verbatim in the lower-cased command text
     anyOf: (indicators) => hostsOf(indicators.list('metadata-credential-paths')).map((h) => h.toLowerCase()).filter(isScreenable),
     // hosts no screen string can stand for
-    also: (_event, ctx) => ctx.indicators.compiled('metadata-credential-paths', hasUnscreenableHost),
+    openWhen: (indicators) => indicators.compiled('metadata-credential-paths', hasUnscreenableHost),
   },
   detect(event, ctx) {
     if (!event.container) return undefined;

@@ -32,7 +32,7 @@ export default defineDetection({
     // a tool of the list run by name, as the script an interpreter runs, or as the file fetched and piped to a shell
     anyOf: (indicators) => toolNames(indicators.list('attack-tools')),
     // names no screen string can stand for
-    also: (_event, ctx) => ctx.indicators.compiled('attack-tools', hasUnscreenableName),
+    openWhen: (indicators) => indicators.compiled('attack-tools', hasUnscreenableName),
   },
   detect(event, ctx) {
     const hit = toolsRunOrPiped(viewOf(event.process), event.process, nameMatcher(ctx.indicators.list('attack-tools')))[0];

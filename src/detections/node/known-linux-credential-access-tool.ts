@@ -54,7 +54,7 @@ export default defineDetection({
     // gdb dumping a process; another process's /proc/PID/mem or environ files read
     anyOf: (indicators) => [...toolNames(indicators.list('credential-access-tools')), 'gdb', '/mem', 'environ'],
     // names no screen string can stand for
-    also: (_event, ctx) => ctx.indicators.compiled('credential-access-tools', hasUnscreenableName),
+    openWhen: (indicators) => indicators.compiled('credential-access-tools', hasUnscreenableName),
   },
   detect(event, ctx) {
     const view = viewOf(event.process);

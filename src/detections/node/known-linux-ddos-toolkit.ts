@@ -33,11 +33,10 @@ export default defineDetection({
   screen: {
     // a toolkit program run by name, as the script an interpreter runs, or as the file fetched and piped to a shell
     anyOf: (indicators) => programNames(indicators.list('ddos-toolkits')),
-    also: (event, ctx) => {
-      const list = ctx.indicators.list('ddos-toolkits');
-      // a bot's installed file run: the executable compared whole, as detect does; program names no screen string can stand for
-      return nameMatcher(list, 'paths', isPath).match(event.process.executable) !== undefined || ctx.indicators.compiled('ddos-toolkits', hasUnscreenableProgram);
-    },
+    // a bot's installed file run: the executable compared whole, as detect does
+    also: (event, ctx) => nameMatcher(ctx.indicators.list('ddos-toolkits'), 'paths', isPath).match(event.process.executable) !== undefined,
+    // program names no screen string can stand for
+    openWhen: (indicators) => indicators.compiled('ddos-toolkits', hasUnscreenableProgram),
   },
   detect(event, ctx) {
     const list = ctx.indicators.list('ddos-toolkits');

@@ -79,7 +79,7 @@ export default defineDetection({
     // the agents' arguments: a server flag with an http(s) URL, and an agent flag
     allOf: [[(indicators) => screenValues(indicators.list('caldera'), 'server-flag'), (indicators) => screenValues(indicators.list('caldera'), 'flag'), ['://']]],
     // entries no screen string can stand for
-    also: (_event, ctx) => ctx.indicators.compiled('caldera', hasUnscreenableEntry),
+    openWhen: (indicators) => indicators.compiled('caldera', hasUnscreenableEntry),
   },
   detect(event, ctx) {
     const list = ctx.indicators.list('caldera');

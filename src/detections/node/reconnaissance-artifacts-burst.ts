@@ -109,7 +109,7 @@ export default defineDetection({
     // a recon name that counts only with one of its arguments (cat /etc/passwd, ip addr), and such an argument
     allOf: [[{ words: (indicators) => indicators.compiled('recon-commands', reconScreen).namesWithArgs }, { words: (indicators) => indicators.compiled('recon-commands', reconScreen).args }]],
     // a configured name or argument that no string can stand for
-    also: (_event, ctx) => ctx.indicators.compiled('recon-commands', reconScreen).unscreenable,
+    openWhen: (indicators) => indicators.compiled('recon-commands', reconScreen).unscreenable,
   },
   detect(event, ctx) {
     const recon = ctx.indicators.list('recon-commands').entries;

@@ -80,7 +80,7 @@ export default defineDetection({
     // socks URLs and curl's --socks options; ssh-family -D; proxifiers and the Tor client by name
     anyOf: (indicators) => ['socks', ...SSH_CLIENTS, ...screenValues(indicators.list('socks-tools'))],
     // names no screen string can stand for
-    also: (_event, ctx) => ctx.indicators.compiled('socks-tools', hasUnscreenableValue),
+    openWhen: (indicators) => indicators.compiled('socks-tools', hasUnscreenableValue),
   },
   detect(event, ctx) {
     const hit = event.kind === 'process.exec' ? execHit(event, ctx) : connectHit(event, ctx);

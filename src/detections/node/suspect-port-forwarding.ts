@@ -134,7 +134,7 @@ export default defineDetection({
     // ssh-family forwards; socat relays; netcat relays (-e/--sh-exec, or two netcats piped); tunnel tools by name
     anyOf: (indicators) => [...SSH_CLIENTS, 'socat', ...NETCATS, ...screenValues(indicators.list('tunnel-tools'))],
     // names no screen string can stand for
-    also: (_event, ctx) => ctx.indicators.compiled('tunnel-tools', hasUnscreenableValue),
+    openWhen: (indicators) => indicators.compiled('tunnel-tools', hasUnscreenableValue),
   },
   detect(event, ctx) {
     const tools = ctx.indicators.list('tunnel-tools').entries;

@@ -210,7 +210,7 @@ export default defineDetection({
       ...indicators.compiled('security-tools', listScreen).words,
     ],
     // a configured uninstaller or folder that no string can stand for
-    also: (_event, ctx) => ctx.indicators.compiled('security-tools', listScreen).unscreenable,
+    openWhen: (indicators) => indicators.compiled('security-tools', listScreen).unscreenable,
   },
   detect(event, ctx) {
     if (underPackageManager(event, ctx.indicators)) return undefined;
