@@ -444,14 +444,20 @@ export interface DropRecord {
 const KEEP_ARG_CHARS = 512;
 const KEEP_ARGS = 32;
 
+const KEEP_COMMAND_LINE_CHARS = 2048;
+
+/** The process itself when it is within the bounds already (most are): events are never changed. */
 function trimProcess(p: ProcessInfo): ProcessInfo {
+  if (p.args.length <= KEEP_ARGS && p.commandLine.length <= KEEP_COMMAND_LINE_CHARS && p.args.every((a) => a.length <= KEEP_ARG_CHARS)) return p;
   const args = p.args.slice(0, KEEP_ARGS).map((a) => (a.length > KEEP_ARG_CHARS ? a.slice(0, KEEP_ARG_CHARS) : a));
-  return { ...p, args, commandLine: p.commandLine.length > 2048 ? p.commandLine.slice(0, 2048) : p.commandLine };
+  return { ...p, args, commandLine: p.commandLine.length > KEEP_COMMAND_LINE_CHARS ? p.commandLine.slice(0, KEEP_COMMAND_LINE_CHARS) : p.commandLine };
 }
 
-/** A copy small enough to keep in state as evidence (bounded command line, two ancestors). */
+/** Small enough to keep in state as evidence (bounded command line, two ancestors): the event itself when it is. */
 export function trimEvent(event: ProcessExecEvent): ProcessExecEvent {
-  return { ...event, process: trimProcess(event.process), ancestors: event.ancestors.slice(0, 2).map(trimProcess) };
+  const process = trimProcess(event.process);
+  if (process === event.process && event.ancestors.length <= 2 && event.ancestors.every((a) => trimProcess(a) === a)) return event;
+  return { ...event, process, ancestors: event.ancestors.slice(0, 2).map(trimProcess) };
 }
 
 /** Notes every file this exec downloads (those `keep` accepts), keyed by scope and absolute path. */
