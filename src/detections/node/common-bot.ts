@@ -40,19 +40,35 @@ const BUSYBOX_PROBE = /^[A-Z]{4,16}$/;
 const botPrograms = (list: IndicatorList) => nameScreens(list.entries.filter((e) => e.kind === 'program'));
 const architectures = (list: IndicatorList) => screenPieces(list.entries.filter((e) => e.kind === 'arch').map((e) => e.value.toLowerCase()));
 
+const BUSYBOX = /busybox/i;
+const UPPER_WORD = /[A-Z]{4}/;
+const REMOVED_BY_READERS = /['"\\`]/g;
+
+/**
+ * The screen for the busybox probe, which the case-folded scan cannot tell from `busybox wget`:
+ * busybox named somewhere, and a run of four upper-case letters once the readers' quotes and
+ * backslashes are gone (`busybox 'EC''CHI'`). Anything the readers could decode fails the scan open.
+ */
+function mayBeBusyboxProbe(p: ProcessInfo): boolean {
+  if (!BUSYBOX.test(p.commandLine) && !BUSYBOX.test(p.executable) && !p.args.some((a) => BUSYBOX.test(a))) return false;
+  return [p.executable, p.commandLine, ...p.args].some((t) => UPPER_WORD.test(t.replace(REMOVED_BY_READERS, '')));
+}
+
 export default defineDetection({
   type: 'K8S.NODE_CommonBot',
   kinds: ['process.exec'],
   summary: 'Bot behaviour ({what}) in {place}: {command}.',
   screen: {
-    // a bot program run, piped from a download or downloaded; the busybox probe
-    anyOf: (indicators) => [...botPrograms(indicators.list('linux-bots')), 'busybox'],
+    // a bot program run, piped from a download or downloaded
+    anyOf: (indicators) => botPrograms(indicators.list('linux-bots')),
     allOf: [
       // an IoT loader: a download of a file named by an architecture, by a download tool
       [{ words: DOWNLOAD_SCREEN.words }, (indicators) => architectures(indicators.list('linux-bots'))],
       // or by an interpreter's inline code, or by bash's /dev/tcp
       ...DOWNLOAD_SCREEN.allOf.map((entry) => [...entry, (indicators: Indicators) => architectures(indicators.list('linux-bots'))]),
     ],
+    // the Mirai-style busybox probe
+    also: (event) => mayBeBusyboxProbe(event.process),
   },
   detect(event, ctx) {
     const list = ctx.indicators.list('linux-bots');
