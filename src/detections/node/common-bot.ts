@@ -50,8 +50,13 @@ const REMOVED_BY_READERS = /['"\\`]/g;
  * backslashes are gone (`busybox 'EC''CHI'`). Anything the readers could decode fails the scan open.
  */
 function mayBeBusyboxProbe(p: ProcessInfo): boolean {
-  if (!BUSYBOX.test(p.commandLine) && !BUSYBOX.test(p.executable) && !p.args.some((a) => BUSYBOX.test(a))) return false;
-  return [p.executable, p.commandLine, ...p.args].some((t) => UPPER_WORD.test(t.replace(REMOVED_BY_READERS, '')));
+  if (!BUSYBOX.test(readersText(p.commandLine)) && !BUSYBOX.test(readersText(p.executable)) && !p.args.some((a) => BUSYBOX.test(readersText(a)))) return false;
+  return [p.executable, p.commandLine, ...p.args].some((t) => UPPER_WORD.test(readersText(t)));
+}
+
+/** The text without the quotes and backslashes the command-line readers remove (`bu''sybox`). */
+function readersText(text: string): string {
+  return text.includes("'") || text.includes('"') || text.includes('\\') || text.includes('`') ? text.replace(REMOVED_BY_READERS, '') : text;
 }
 
 export default defineDetection({
