@@ -119,3 +119,18 @@ test('ExecScreens settles per detection: a string, all groups of an entry, or a 
   assert.deepEqual(passing('sync -e'), [2, 3], 'nc as a whole word only');
   assert.deepEqual(passing('ls'), [2, 3]);
 });
+
+test('strings from indicator lists are lower-cased, and a value no scan can find leaves its group open instead of failing', () => {
+  const screens = new ExecScreens(
+    [{ anyOf: () => ['CURL'] }, { anyOf: () => ['nmap', 'two words'] }, { allOf: [[() => ["it's"], ['socket']]] }],
+    new Indicators(),
+  );
+  const passing = (commandLine: string) => {
+    screens.scan({ kind: 'process.exec', id: 'x', time: 0, source: 'vigil', node: 'n', process: proc(commandLine), ancestors: [] });
+    return [0, 1, 2].filter((i) => screens.textPasses(i));
+  };
+  assert.deepEqual(passing('curl http://x'), [0, 1]);
+  assert.deepEqual(passing('ls'), [1]);
+  assert.deepEqual(passing('python -c import socket'), [1, 2]);
+  assert.throws(() => new ExecScreens([{ anyOf: ['Curl'] }], new Indicators()), /exec screens/, 'a string written in the code must be right');
+});

@@ -81,10 +81,21 @@ export class ExecScreens {
   constructor(screens: readonly (ExecScreen | undefined)[], indicators: Indicators) {
     const patterns: ScreenPattern[] = [];
     const opens: { detection: number; rest: number[] }[][] = [];
+    const alwaysSeen: number[] = [];
     const group = (strings: ScreenStrings, word = false): number => {
       const g = opens.length;
       opens.push([]);
-      for (const text of typeof strings === 'function' ? strings(indicators) : strings) patterns.push({ text, owner: g, word });
+      if (typeof strings !== 'function') {
+        // written in the code: a string that cannot match is a mistake, and the automaton says so
+        for (const text of strings) patterns.push({ text, owner: g, word });
+        return g;
+      }
+      // from indicator lists an operator may extend: a value no scan can find opens the group
+      for (const value of strings(indicators)) {
+        const text = value.toLowerCase();
+        if (isPattern(text)) patterns.push({ text, owner: g, word });
+        else if (!alwaysSeen.includes(g)) alwaysSeen.push(g);
+      }
       return g;
     };
     const unscreened: number[] = [];
@@ -102,7 +113,7 @@ export class ExecScreens {
     this.unscreened = unscreened;
     this.opens = opens;
     this.passed = new Uint8Array(screens.length);
-    this.automaton = new ScreenAutomaton(patterns, opens.length);
+    this.automaton = new ScreenAutomaton(patterns, opens.length, alwaysSeen);
   }
 
   /**
@@ -266,7 +277,14 @@ export class ScreenAutomaton {
   /** Whole-word patterns exist: a backtick then makes the scan fail open. */
   private readonly words: boolean;
 
-  constructor(patterns: readonly ScreenPattern[], owners: number) {
+  /**
+   * @param alwaysSeen owners every scan marks (a screen group an operator's value leaves open)
+   */
+  constructor(
+    patterns: readonly ScreenPattern[],
+    owners: number,
+    private readonly alwaysSeen: readonly number[] = [],
+  ) {
     const goto: Map<number, number>[] = [new Map()];
     const own: number[][] = [[]];
     for (const { text, owner, word = false } of patterns) {
@@ -327,6 +345,10 @@ export class ScreenAutomaton {
     for (let k = 0; k < hits.count; k++) hits.seen[hits.list[k]!] = 0;
     hits.count = 0;
     hits.all = false;
+    for (const o of this.alwaysSeen) {
+      hits.seen[o] = 1;
+      hits.list[hits.count++] = o;
+    }
     this.variable = false;
     this.assignment = false;
     if (
@@ -412,12 +434,18 @@ function isJoinOf(line: string, args: readonly string[]): boolean {
   return at === line.length;
 }
 
-function checkPattern(text: string): void {
-  if (!text) throw new Error('exec screens: an empty string would match every process');
+/** Lower-case ASCII without whitespace, quotes, backslashes or backticks, not empty. */
+function isPattern(text: string): boolean {
+  if (!text) return false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c >= ALPHABET || isRemoved(c) || isWhitespace(c) || (c >= 65 && c <= 90)) {
-      throw new Error(`exec screens: '${text}' must be lower-case ASCII without whitespace, quotes, backslashes or backticks`);
-    }
+    if (c >= ALPHABET || isRemoved(c) || isWhitespace(c) || (c >= 65 && c <= 90)) return false;
+  }
+  return true;
+}
+
+function checkPattern(text: string): void {
+  if (!isPattern(text)) {
+    throw new Error(`exec screens: '${text}' must be lower-case ASCII without whitespace, quotes, backslashes or backticks, and not empty`);
   }
 }
