@@ -5,23 +5,20 @@
  * exactly these functions; a policy of the operator's own that hooks others is reported once per
  * function and otherwise ignored.
  */
-import type { FileOperation } from '../../events/model.js';
+import type { FileAccessEvent, FileOperation, NamespaceChangeEvent, NetConnectEvent } from '../../events/model.js';
 import { canonicalIp } from '../../indicators/ip.js';
 import { isRecord, num, record, str, type Json } from './process.js';
 
+/** The fields an event of the model takes from a hook: the model's own, not a restatement. */
+type Meaning<E extends { kind: string }, K extends keyof E> = Pick<E, 'kind' | K>;
+
 export type KprobeMeaning =
-  | { kind: 'file.access'; operation: FileOperation; path: string; targetPath?: string; success: boolean }
-  | {
-      kind: 'net.connect';
-      family: 'inet' | 'inet6' | 'unix';
-      remoteAddress: string;
-      remotePort?: number;
-      protocol?: 'tcp' | 'udp';
-      success: boolean;
+  | Meaning<FileAccessEvent, 'operation' | 'path' | 'targetPath' | 'success'>
+  | (Meaning<NetConnectEvent, 'family' | 'remoteAddress' | 'remotePort' | 'protocol' | 'success'> & {
       /** Tetragon's socket cookie, to report a connection once however many sendmsg calls it sees. */
       socket?: string;
-    }
-  | { kind: 'process.namespace'; operation: 'unshare' | 'setns'; namespaces: string[]; success: boolean }
+    })
+  | Meaning<NamespaceChangeEvent, 'operation' | 'namespaces' | 'success'>
   /** A hook we know but whose arguments do not say enough (the policy omitted the path). */
   | { kind: 'invalid'; reason: string }
   /** A hook with no meaning in the model. */
