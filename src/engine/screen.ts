@@ -24,7 +24,7 @@
  * screens ask for words.
  */
 import type { ProcessExecEvent } from '../events/model.js';
-import type { IndicatorList, Indicators } from '../indicators/indicators.js';
+import type { Indicators } from '../indicators/indicators.js';
 import type { DetectionContext } from './detection.js';
 
 /** Screen strings, or a function of the engine's indicator lists that gives them. */
@@ -153,11 +153,6 @@ export class ExecScreens {
   }
 }
 
-/** ASCII without whitespace, quotes, backslashes or backticks: what a screen string may be. */
-export function isScreenable(text: string): boolean {
-  return text.length > 0 && !/[^\x21-\x7e]|['"\\`]/.test(text);
-}
-
 /**
  * The longest run of `text` that the scan can look for wherever `text` is written: quotes and
  * backslashes dropped (as the scan drops them), cut at whitespace and non-ASCII (which fails the
@@ -179,16 +174,6 @@ export function screenPieces(values: Iterable<string>): string[] {
     if (piece) strings.push(piece);
   }
   return strings;
-}
-
-/** A list's values lower-cased, those that can be screen strings as they are. */
-export function screenValues(list: IndicatorList): string[] {
-  return list.entries.map((e) => e.value.toLowerCase()).filter(isScreenable);
-}
-
-/** A value (an operator's) that cannot be a screen string: the detection must then read every exec. */
-export function hasUnscreenableValue(list: IndicatorList): boolean {
-  return list.entries.some((e) => !isScreenable(e.value.toLowerCase()));
 }
 
 /** Lower-case ASCII only: the scan fails open on anything else. */

@@ -31,25 +31,13 @@ function hostsOf(list: IndicatorList): string[] {
   return hosts;
 }
 
-/** ASCII without whitespace, quotes, backslashes or backticks: what a screen string may be. */
-function isScreenable(text: string): boolean {
-  return text.length > 0 && !/[^\x21-\x7e]|['"\\`]/.test(text);
-}
-
-/** A host (an operator's) that no screen string can stand for: every exec is read then. */
-function hasUnscreenableHost(list: IndicatorList): boolean {
-  return hostsOf(list).some((h) => !isScreenable(h.toLowerCase()));
-}
-
 export default defineDetection({
   type: 'K8S.NODE_ImdsCall',
   kinds: ['process.exec'],
   summary: 'A {client} process in {place} requested {cloud} identity material from the metadata service ({url}): {commandLine}',
   screen: {
     // the metadata host as written: detect looks for it verbatim in the lower-cased command text
-    anyOf: (indicators) => hostsOf(indicators.list('metadata-credential-paths')).map((h) => h.toLowerCase()).filter(isScreenable),
-    // hosts no screen string can stand for
-    openWhen: (indicators) => indicators.compiled('metadata-credential-paths', hasUnscreenableHost),
+    anyOf: (indicators) => hostsOf(indicators.list('metadata-credential-paths')),
   },
   detect(event, ctx) {
     if (!event.container) return undefined;

@@ -8,21 +8,10 @@
  * KnownLinuxDDoSToolkit's. Port-forwarders (chisel…) are SuspectPortForwarding's.
  * Exec events describe programs that started; there is no denied form.
  */
-import { isScreenable } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
-import type { IndicatorList } from '../../indicators/indicators.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandText, nameMatcher, viewOf, nameCore } from './lib/tools.js';
 import { scopeOf, toolsRunOrPiped } from './lib/download.js';
-
-function toolNames(list: IndicatorList): string[] {
-  return list.entries.map((e) => nameCore(e.value)).filter(isScreenable);
-}
-
-/** An entry (an operator's) whose name no screen string can stand for: every exec is read then. */
-function hasUnscreenableName(list: IndicatorList): boolean {
-  return list.entries.some((e) => !isScreenable(nameCore(e.value)));
-}
 
 export default defineDetection({
   type: 'K8S.NODE_KnownLinuxAttackTool',
@@ -30,9 +19,7 @@ export default defineDetection({
   summary: 'Attack tool {tool} ({category}) ran in {place}: {command}.',
   screen: {
     // a tool of the list run by name, as the script an interpreter runs, or as the file fetched and piped to a shell
-    anyOf: (indicators) => toolNames(indicators.list('attack-tools')),
-    // names no screen string can stand for
-    openWhen: (indicators) => indicators.compiled('attack-tools', hasUnscreenableName),
+    anyOf: (indicators) => indicators.list('attack-tools').entries.map((e) => nameCore(e.value)),
   },
   detect(event, ctx) {
     const hit = toolsRunOrPiped(viewOf(event.process), event.process, nameMatcher(ctx.indicators.list('attack-tools')))[0];

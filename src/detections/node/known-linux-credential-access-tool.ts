@@ -9,21 +9,10 @@
  * Version/help runs are not reported.
  * Exec events describe programs that started; there is no denied form.
  */
-import { isScreenable } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
-import type { IndicatorList } from '../../indicators/indicators.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandText, nameMatcher, viewOf, type Command, nameCore } from './lib/tools.js';
 import { scopeOf, toolsRunOrPiped } from './lib/download.js';
-
-function toolNames(list: IndicatorList): string[] {
-  return list.entries.map((e) => nameCore(e.value)).filter(isScreenable);
-}
-
-/** An entry (an operator's) whose name no screen string can stand for: every exec is read then. */
-function hasUnscreenableName(list: IndicatorList): boolean {
-  return list.entries.some((e) => !isScreenable(nameCore(e.value)));
-}
 
 const GDB_DUMPS = ['generate-core-file', 'gcore', 'dump memory', 'dump binary memory'];
 
@@ -52,9 +41,7 @@ export default defineDetection({
   screen: {
     // a tool of the list run by name, as the script an interpreter runs, or as the file fetched and piped to a shell;
     // gdb dumping a process; another process's /proc/PID/mem or environ files read
-    anyOf: (indicators) => [...toolNames(indicators.list('credential-access-tools')), 'gdb', '/mem', 'environ'],
-    // names no screen string can stand for
-    openWhen: (indicators) => indicators.compiled('credential-access-tools', hasUnscreenableName),
+    anyOf: (indicators) => [...indicators.list('credential-access-tools').entries.map((e) => nameCore(e.value)), 'gdb', '/mem', 'environ'],
   },
   detect(event, ctx) {
     const view = viewOf(event.process);

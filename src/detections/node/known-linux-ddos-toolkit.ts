@@ -5,9 +5,8 @@
  * written, created, renamed into place or run. A failed write of such a file is reported too: the
  * toolkit tried to install itself.
  */
-import { isScreenable } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
-import type { IndicatorEntry, IndicatorList } from '../../indicators/indicators.js';
+import type { IndicatorEntry } from '../../indicators/indicators.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandText, nameMatcher, viewOf, nameCore } from './lib/tools.js';
 import { scopeOf, toolsRunOrPiped } from './lib/download.js';
@@ -17,26 +16,15 @@ const WRITES = new Set(['write', 'create', 'rename', 'link', 'symlink', 'chmod',
 const isPath = (e: IndicatorEntry): boolean => e.kind === 'path';
 const isProgram = (e: IndicatorEntry): boolean => e.kind === 'program';
 
-function programNames(list: IndicatorList): string[] {
-  return list.entries.filter(isProgram).map((e) => nameCore(e.value)).filter(isScreenable);
-}
-
-/** A program entry (an operator's) whose name no screen string can stand for: every exec is read then. */
-function hasUnscreenableProgram(list: IndicatorList): boolean {
-  return list.entries.some((e) => isProgram(e) && !isScreenable(nameCore(e.value)));
-}
-
 export default defineDetection({
   type: 'K8S.NODE_KnownLinuxDDoSToolkit',
   kinds: ['process.exec', 'file.access'],
   summary: 'DDoS toolkit {family} seen in {place}: {what}.',
   screen: {
     // a toolkit program run by name, as the script an interpreter runs, or as the file fetched and piped to a shell
-    anyOf: (indicators) => programNames(indicators.list('ddos-toolkits')),
+    anyOf: (indicators) => indicators.list('ddos-toolkits').entries.filter(isProgram).map((e) => nameCore(e.value)),
     // a bot's installed file run: the executable compared whole, as detect does
     also: (event, ctx) => nameMatcher(ctx.indicators.list('ddos-toolkits'), 'paths', isPath).match(event.process.executable) !== undefined,
-    // program names no screen string can stand for
-    openWhen: (indicators) => indicators.compiled('ddos-toolkits', hasUnscreenableProgram),
   },
   detect(event, ctx) {
     const list = ctx.indicators.list('ddos-toolkits');

@@ -7,7 +7,6 @@
  * "file:sandcat.go" -H "platform:linux" http://…/file/download`).
  * Exec events describe programs that started; there is no denied form.
  */
-import { isScreenable } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandText, nameMatcher, toolsRun, viewOf, type Command, nameCore } from './lib/tools.js';
@@ -29,20 +28,6 @@ function valuesOf(list: IndicatorList, kind: string): Set<string> {
     kinds.set(kind, values);
   }
   return values;
-}
-
-function programNames(list: IndicatorList): string[] {
-  return list.entries.filter((e) => e.kind === 'program').map((e) => nameCore(e.value)).filter(isScreenable);
-}
-
-/** The list's values of one kind as screen strings. */
-function screenValues(list: IndicatorList, kind: string): string[] {
-  return [...valuesOf(list, kind)].filter(isScreenable);
-}
-
-/** An entry (an operator's) that no screen string can stand for: every exec is read then. */
-function hasUnscreenableEntry(list: IndicatorList): boolean {
-  return list.entries.some((e) => !isScreenable(e.kind === 'program' ? nameCore(e.value) : e.value.toLowerCase()));
 }
 
 /** `-server http://…` plus an agent flag: the agent's command line whatever the file's name. */
@@ -75,11 +60,9 @@ export default defineDetection({
   summary: 'MITRE Caldera agent in {place} ({what}): {command}.',
   screen: {
     // an agent program run by name or as the script an interpreter runs; an agent file asked for by a file: header
-    anyOf: (indicators) => [...programNames(indicators.list('caldera')), ...screenValues(indicators.list('caldera'), 'payload')],
+    anyOf: (indicators) => [...indicators.list('caldera').entries.filter((e) => e.kind === 'program').map((e) => nameCore(e.value)), ...valuesOf(indicators.list('caldera'), 'payload')],
     // the agents' arguments: a server flag with an http(s) URL, and an agent flag
-    allOf: [[(indicators) => screenValues(indicators.list('caldera'), 'server-flag'), (indicators) => screenValues(indicators.list('caldera'), 'flag'), ['://']]],
-    // entries no screen string can stand for
-    openWhen: (indicators) => indicators.compiled('caldera', hasUnscreenableEntry),
+    allOf: [[(indicators) => [...valuesOf(indicators.list('caldera'), 'server-flag')], (indicators) => [...valuesOf(indicators.list('caldera'), 'flag')], ['://']]],
   },
   detect(event, ctx) {
     const list = ctx.indicators.list('caldera');

@@ -11,7 +11,6 @@
  * A SOCKS proxy on loopback still fires for the command-line forms: `--socks5 127.0.0.1:9050` is
  * the Tor client's local port, the very case this type is about.
  */
-import { screenValues, hasUnscreenableValue } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
 import type { DetectionContext } from '../../engine/detection.js';
 import type { NetConnectEvent, ProcessExecEvent } from '../../events/model.js';
@@ -78,9 +77,7 @@ export default defineDetection({
   defaults: { socksPorts: [1080, 9050, 9150] },
   screen: {
     // socks URLs and curl's --socks options; ssh-family -D; proxifiers and the Tor client by name
-    anyOf: (indicators) => ['socks', ...SSH_CLIENTS, ...screenValues(indicators.list('socks-tools'))],
-    // names no screen string can stand for
-    openWhen: (indicators) => indicators.compiled('socks-tools', hasUnscreenableValue),
+    anyOf: (indicators) => ['socks', ...SSH_CLIENTS, ...indicators.list('socks-tools').values],
   },
   detect(event, ctx) {
     const hit = event.kind === 'process.exec' ? execHit(event, ctx) : connectHit(event, ctx);

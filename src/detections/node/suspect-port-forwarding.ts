@@ -13,7 +13,6 @@
  * Not here: chisel *server* (the listening end, which dials nothing), DNS tunnels like iodine
  * (tunnelling, not port forwarding), kubectl port-forward (goes through the API server).
  */
-import { screenValues, hasUnscreenableValue } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
 import type { IndicatorEntry } from '../../indicators/indicators.js';
 import { forwardHosts, isExternalHost, parseSsh, splitHostPort, SSH_CLIENTS } from './lib/network.js';
@@ -132,9 +131,7 @@ export default defineDetection({
   summary: 'Port forwarding ({form}) to external {target} from {place}: {commandLine}',
   screen: {
     // ssh-family forwards; socat relays; netcat relays (-e/--sh-exec, or two netcats piped); tunnel tools by name
-    anyOf: (indicators) => [...SSH_CLIENTS, 'socat', ...NETCATS, ...screenValues(indicators.list('tunnel-tools'))],
-    // names no screen string can stand for
-    openWhen: (indicators) => indicators.compiled('tunnel-tools', hasUnscreenableValue),
+    anyOf: (indicators) => [...SSH_CLIENTS, 'socat', ...NETCATS, ...indicators.list('tunnel-tools').values],
   },
   detect(event, ctx) {
     const tools = ctx.indicators.list('tunnel-tools').entries;
