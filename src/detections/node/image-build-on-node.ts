@@ -11,6 +11,7 @@
  * listing, pulling, inspecting (`docker images`, `docker pull`, `docker buildx ls`), help output,
  * and non-image builds (`go build`, `npm run build`, `make`).
  */
+import { screenPiece } from '../../engine/screen.js';
 import { defineDetection, type DetectionContext } from '../../engine/detection.js';
 import type { IndicatorList } from '../../indicators/indicators.js';
 import { invocationsOf, nodeFinding, subcommandOf, type Invocation } from './lib/files.js';
@@ -30,25 +31,14 @@ function build(inv: Invocation, ctx: DetectionContext): string | undefined {
 }
 
 /**
- * A piece of `value` that the screen's text holds wherever a word equal to `value` is written: its
- * longest run of ASCII without whitespace, quotes, backslashes or backticks, lower-cased. None when
- * it has no such run.
- */
-function screenWord(value: string): string | undefined {
-  let best = '';
-  for (const piece of value.split(/[\s'"`\\]|[^\x00-\x7f]/)) if (piece.length > best.length) best = piece;
-  return best ? best.toLowerCase() : undefined;
-}
-
-/**
- * A screen string present whenever all of `words` are: the longest screenWord among them; null
+ * A screen string present whenever all of `words` are: the longest screenPiece among them; null
  * when none has one but one is not ASCII (its text makes the scan fail open); undefined when no
  * string can stand for them (whitespace and quotes only).
  */
 function standIn(words: readonly string[]): string | null | undefined {
   let best: string | undefined;
   for (const w of words) {
-    const word = screenWord(w);
+    const word = screenPiece(w);
     if (word && word.length > (best ?? '').length) best = word;
   }
   return best ?? (words.some((w) => /[^\x00-\x7f]/.test(w)) ? null : undefined);

@@ -63,30 +63,23 @@ interface ReconScreen {
   /** Names of entries that need one of their arguments, and those arguments. */
   namesWithArgs: string[];
   args: string[];
-  /** An entry no whole word can stand for (a name or argument with whitespace or quotes in it). */
-  unscreenable: boolean;
 }
 
 /**
  * The recon list as whole-word screen strings, read once per loaded list: reconNameOf compares a
  * command's file name and its arguments whole (an argument without its trailing slashes, which end
- * a word anyway). A value with whitespace, quotes or backslashes is not written as one word in the
- * text; a non-ASCII one makes the scan fail open anyway.
+ * a word anyway). A value no scan can find as one word (spaces, quotes) leaves its group open.
  */
 function reconScreen(list: IndicatorList): ReconScreen {
-  const screen: ReconScreen = { names: [], namesWithArgs: [], args: [], unscreenable: false };
-  const add = (to: string[], value: string): void => {
-    if (/^[\x21-\x7e]+$/.test(value) && !/['"`\\]/.test(value)) to.push(value.toLowerCase());
-    else if (/^[\x00-\x7f]*$/.test(value)) screen.unscreenable = true;
-  };
+  const screen: ReconScreen = { names: [], namesWithArgs: [], args: [] };
   for (const entry of list.entries) {
     if (!Array.isArray(entry.anyArg)) {
-      add(screen.names, entry.value);
+      screen.names.push(entry.value);
       continue;
     }
-    add(screen.namesWithArgs, entry.value);
+    screen.namesWithArgs.push(entry.value);
     // reconNameOf compares arguments with includes(): only strings can be equal to one
-    for (const arg of entry.anyArg as unknown[]) if (typeof arg === 'string') add(screen.args, arg);
+    for (const arg of entry.anyArg as unknown[]) if (typeof arg === 'string') screen.args.push(arg);
   }
   return screen;
 }
@@ -108,8 +101,6 @@ export default defineDetection({
     words: (indicators) => indicators.compiled('recon-commands', reconScreen).names,
     // a recon name that counts only with one of its arguments (cat /etc/passwd, ip addr), and such an argument
     allOf: [[{ words: (indicators) => indicators.compiled('recon-commands', reconScreen).namesWithArgs }, { words: (indicators) => indicators.compiled('recon-commands', reconScreen).args }]],
-    // a configured name or argument that no string can stand for
-    openWhen: (indicators) => indicators.compiled('recon-commands', reconScreen).unscreenable,
   },
   detect(event, ctx) {
     const recon = ctx.indicators.list('recon-commands').entries;

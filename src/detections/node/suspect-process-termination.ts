@@ -13,6 +13,7 @@
  * flush chains routinely — too common to mean anything here). Package managers stopping a
  * tool's service during its upgrade or removal are not this.
  */
+import { screenPiece } from '../../engine/screen.js';
 import { defineDetection, type DetectionContext, type Finding } from '../../engine/detection.js';
 import type { ProcessExecEvent } from '../../events/model.js';
 import type { IndicatorList } from '../../indicators/indicators.js';
@@ -129,43 +130,26 @@ function termination(inv: Invocation, pipelineText: () => string, tools: Tools, 
 }
 
 /**
- * A piece of `value` that the screen's text holds wherever `value` is written: its longest run of
- * ASCII without whitespace, quotes, backslashes or backticks, lower-cased. None when it has no
- * such run: a value that is all non-ASCII makes the scan fail open anyway; one that is all
- * whitespace or quotes can be screened by no string.
- */
-function screenWord(value: string): string | undefined {
-  let best = '';
-  for (const piece of value.split(/[\s'"`\\]|[^\x00-\x7f]/)) if (piece.length > best.length) best = piece;
-  return best ? best.toLowerCase() : undefined;
-}
-
-function isAscii(value: string): boolean {
-  return /^[\x00-\x7f]*$/.test(value);
-}
-
-/**
  * Screen strings for the list's entries: the uninstaller texts, and each install folder's last
  * segment (a normalised path under the folder has it as a segment, written in the path given or
  * in the working directory it is resolved against). The root folder has no segment: the
  * deleters' names stand for it.
  */
-function listScreen(list: IndicatorList): { words: string[]; unscreenable: boolean } {
-  const screen = { words: [] as string[], unscreenable: false };
+function listScreen(list: IndicatorList): string[] {
+  const words: string[] = [];
+  // a value that leaves no piece ('') opens the screen's group: the engine sees to that
   const add = (value: string): void => {
-    const word = screenWord(value);
-    if (word) screen.words.push(word);
-    else if (isAscii(value)) screen.unscreenable = true;
+    words.push(screenPiece(value));
   };
   for (const e of list.entries) {
     if (e.match === 'command') add(e.value.toLowerCase());
     else if (e.match === 'dir') {
       const last = e.value.split('/').filter((s) => s !== '').at(-1);
       if (last !== undefined) add(last);
-      else screen.words.push(...DELETERS);
+      else words.push(...DELETERS);
     }
   }
-  return screen;
+  return words;
 }
 
 function detectExec(event: ProcessExecEvent, ctx: DetectionContext): Finding | undefined {
@@ -207,10 +191,8 @@ export default defineDetection({
       'enforce',
       'ufw',
       // uninstaller texts and install folders removed
-      ...indicators.compiled('security-tools', listScreen).words,
+      ...indicators.compiled('security-tools', listScreen),
     ],
-    // a configured uninstaller or folder that no string can stand for
-    openWhen: (indicators) => indicators.compiled('security-tools', listScreen).unscreenable,
   },
   detect(event, ctx) {
     if (underPackageManager(event, ctx.indicators)) return undefined;
