@@ -153,6 +153,16 @@ export class ExecScreens {
   }
 }
 
+const REMOVED_CHARACTERS = /['"\\`]/g;
+
+/**
+ * `text` without the characters the command-line readers remove (quotes, backslashes, backticks),
+ * case kept: for an `also` test that must see what the scan sees (`bu''sybox`).
+ */
+export function withoutRemoved(text: string): string {
+  return text.includes("'") || text.includes('"') || text.includes('\\') || text.includes('`') ? text.replace(REMOVED_CHARACTERS, '') : text;
+}
+
 /**
  * The longest run of `text` that the scan can look for wherever `text` is written: quotes and
  * backslashes dropped (as the scan drops them), cut at whitespace and non-ASCII (which fails the

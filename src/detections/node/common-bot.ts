@@ -9,7 +9,7 @@
  *    (x86, mips, arm7, sora.mpsl…) from a bare public IP address, or of two such files at once.
  * Exec events describe programs that started; there is no denied form.
  */
-import { screenPieces } from '../../engine/screen.js';
+import { screenPieces, withoutRemoved } from '../../engine/screen.js';
 import { defineDetection } from '../../engine/detection.js';
 import { entitiesOf, placeOf } from './lib/process.js';
 import { commandText, nameMatcher, viewOf, type ProcessView, nameScreens } from './lib/tools.js';
@@ -42,7 +42,6 @@ const architectures = (list: IndicatorList) => screenPieces(list.entries.filter(
 
 const BUSYBOX = /busybox/i;
 const UPPER_WORD = /[A-Z]{4}/;
-const REMOVED_BY_READERS = /['"\\`]/g;
 
 /**
  * The screen for the busybox probe, which the case-folded scan cannot tell from `busybox wget`:
@@ -50,13 +49,8 @@ const REMOVED_BY_READERS = /['"\\`]/g;
  * backslashes are gone (`busybox 'EC''CHI'`). Anything the readers could decode fails the scan open.
  */
 function mayBeBusyboxProbe(p: ProcessInfo): boolean {
-  if (!BUSYBOX.test(readersText(p.commandLine)) && !BUSYBOX.test(readersText(p.executable)) && !p.args.some((a) => BUSYBOX.test(readersText(a)))) return false;
-  return [p.executable, p.commandLine, ...p.args].some((t) => UPPER_WORD.test(readersText(t)));
-}
-
-/** The text without the quotes and backslashes the command-line readers remove (`bu''sybox`). */
-function readersText(text: string): string {
-  return text.includes("'") || text.includes('"') || text.includes('\\') || text.includes('`') ? text.replace(REMOVED_BY_READERS, '') : text;
+  if (!BUSYBOX.test(withoutRemoved(p.commandLine)) && !BUSYBOX.test(withoutRemoved(p.executable)) && !p.args.some((a) => BUSYBOX.test(withoutRemoved(a)))) return false;
+  return [p.executable, p.commandLine, ...p.args].some((t) => UPPER_WORD.test(withoutRemoved(t)));
 }
 
 export default defineDetection({

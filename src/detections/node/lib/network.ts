@@ -8,6 +8,7 @@
  */
 import type { NetConnectEvent, ProcessInfo } from '../../../events/model.js';
 import { canonicalIp, isNonPublicIp } from '../../../indicators/ip.js';
+import { withoutRemoved } from '../../../engine/screen.js';
 import { IdentityMemo } from './analysis.js';
 import { MAX_MATCH_CHARS } from './process.js';
 import { lowerTextOf, type SimpleCommand } from './shells.js';
@@ -273,9 +274,6 @@ export function hostReferencesInLower(lower: string, hosts: readonly string[]): 
   return out;
 }
 
-/** Characters the command-line readers may drop from a word (quotes, escapes), which the exec screen's scan drops too. */
-const DROPPED = /['"\\`]/g;
-
 /**
  * For exec screens: whether `needle` may appear in a URL host the command-line readers take from
  * the process — in its command line or an argument, once quotes, backslashes and backticks are
@@ -285,7 +283,11 @@ const DROPPED = /['"\\`]/g;
 export function mentions(process: ProcessInfo, needle: string): boolean {
   if (!needle || /['"\\`]/.test(needle)) return true;
   const lettered = /[a-z]/.test(needle);
-  const has = (text: string): boolean => text.includes(needle) || ((lettered || /['"\\`]/.test(text)) && text.replace(DROPPED, '').toLowerCase().includes(needle));
+  const has = (text: string): boolean => {
+    if (text.includes(needle)) return true;
+    const read = withoutRemoved(text);
+    return (lettered || read !== text) && read.toLowerCase().includes(needle);
+  };
   return has(process.commandLine) || process.args.some(has);
 }
 
